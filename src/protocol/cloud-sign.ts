@@ -1,0 +1,41 @@
+/** Cloud API request signing, TC3-HMAC-SHA256 and the older v1 (protocol.md §9.3, §9.4). */
+import { createHash, createHmac } from 'node:crypto';
+
+const sha256hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+const hmac = (key: Buffer | string, s: string): Buffer => createHmac('sha256', key).update(s).digest();
+
+export interface Tc3Input {
+  secretId: string;
+  secretKey: string;
+  service: string;      // "iotcloud"
+  host: string;         // as signed (the official SDK signs it without the port)
+  timestamp: number;    // seconds
+  body: string;         // the JSON body exactly as sent
+  contentType?: string; // default application/json
+}
+
+export interface Tc3Signature { authorization: string; hashedBody: string; hashedCanonicalRequest: string; signature: string }
+
+export function signTc3(i: Tc3Input): Tc3Signature {
+  const contentType = i.contentType ?? 'application/json';
+  const hashedBody = sha256hex(i.body);
+  const canonical = ['POST', '/', '', `content-type:${contentType}\nhost:${i.host}\n`, 'content-type;host', hashedBody].join('\n');
+  const hashedCanonicalRequest = sha256hex(canonical);
+  const date = new Date(i.timestamp * 1000).toISOString().slice(0, 10);
+  const scope = `${date}/${i.service}/tc3_request`;
+  const stringToSign = ['TC3-HMAC-SHA256', String(i.timestamp), scope, hashedCanonicalRequest].join('\n');
+  const signing = hmac(hmac(hmac(`TC3${i.secretKey}`, date), i.service), 'tc3_request');
+  const signature = createHmac('sha256', signing).update(stringToSign).digest('hex');
+  return {
+    authorization: `TC3-HMAC-SHA256 Credential=${i.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`,
+    hashedBody,
+    hashedCanonicalRequest,
+    signature,
+  };
+}
+
+/** v1 signature: Base64(HMAC(secretKey, METHOD + host + path + "?" + sorted raw params)). */
+export function signV1(method: 'GET' | 'POST', host: string, params: Record<string, string>, secretKey: string, algorithm: 'HmacSHA1' | 'HmacSHA256' = 'HmacSHA1'): string {
+  const query = Object.keys(params).filter((k) => k !== 'Signature').sort().map((k) => `${k}=${params[k]}`).join('&');
+  return createHmac(algorithm === 'HmacSHA256' ? 'sha256' : 'sha1', secretKey).update(`${method}${host}/?${query}`).digest('base64');
+}
