@@ -1,0 +1,60 @@
+/** Target descriptors: read a YAML/JSON file, check it against schemas/target.schema.json, explain what is wrong. */
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import { HubcheckError } from '../errors.js';
+
+export type Launcher = 'embedded' | 'external';
+
+/** The descriptor as written by a user (schemas/target.schema.json). */
+export interface TargetDescriptor {
+  name?: string;
+  launcher: Launcher;
+  profile?: 'tencent-hub';
+  endpoints?: { mqtt?: string; ws?: string; api?: string };
+  cloudApi?: { secretId: string; secretKey: string; region?: string; signedHost?: string };
+  capabilities?: { missing?: string[] };
+  limits?: { topicBytes?: number; packetBytes?: number; keepaliveMaxSeconds?: number; devicesPerProduct?: number };
+  embedded?: { faults?: string[]; devicesPerProduct?: number };
+}
+
+const schema = JSON.parse(readFileSync(new URL('../../schemas/target.schema.json', import.meta.url), 'utf8'));
+// strictRequired is off: the external-launcher rule requires fields that are defined one level up.
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, useDefaults: false });
+const validate = ajv.compile<TargetDescriptor>(schema);
+
+/** One line per problem: the field, then what is expected there. */
+function explain(error: ErrorObject): string {
+  const at = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
+  switch (error.keyword) {
+    case 'required': return `${at === '(top level)' ? '' : `${at}.`}${error.params.missingProperty}: missing; it is required`;
+    case 'additionalProperties': return `${at === '(top level)' ? '' : `${at}.`}${error.params.additionalProperty}: unknown field; remove it or check its spelling`;
+    case 'enum': return `${at}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'pattern': return `${at}: ${error.parentSchema?.description ? `expected ${error.parentSchema.description}` : `must match ${error.params.pattern}`}`;
+    default: return `${at}: ${error.message}`;
+  }
+}
+
+export function parseDescriptor(text: string, origin: string): TargetDescriptor {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new HubcheckError('TARGET_PARSE', `${origin}: not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(explain);
+    throw new HubcheckError('TARGET_INVALID', `${origin}: ${[...new Set(problems)].join('; ')}`);
+  }
+  return data;
+}
+
+export function loadDescriptor(path: string): TargetDescriptor {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new HubcheckError('TARGET_NOT_FOUND', `cannot read target descriptor ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseDescriptor(text, path);
+}
