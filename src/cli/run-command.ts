@@ -1,0 +1,22 @@
+/** `hubcheck run`: run the suites, print progress and the per-area summary, write the reports. */
+import pc from 'picocolors';
+import { formatSummary } from '../report/console.js';
+import { exitCodeFor } from '../report/summarize.js';
+import { runConformance } from '../runner/run.js';
+
+export async function runCommand(opts: { target?: string; only?: string; reportDir?: string }): Promise<number> {
+  const color = process.stdout.isTTY === true;
+  process.stdout.write(`hubcheck: ${opts.target ? `target ${opts.target}` : 'embedded reference hub'}\n`);
+  const outcome = await runConformance({
+    target: opts.target,
+    only: opts.only,
+    reportDir: opts.reportDir,
+    progress: { write: (s) => process.stdout.write(s) },
+  });
+  for (const e of outcome.runErrors) process.stdout.write(`${pc.red('run error')} ${e}\n`);
+  process.stdout.write(`${formatSummary(outcome.result, { color })}\n`);
+  if (outcome.paths) {
+    process.stdout.write(`reports: ${outcome.paths.html}\n         ${outcome.paths.json}\n         ${outcome.paths.junit}\n`);
+  }
+  return outcome.runErrors.length ? 1 : exitCodeFor(outcome.result);
+}
