@@ -1,0 +1,78 @@
+// The topic classes (permission patterns) of one device: defaults, the product's custom classes and the system topics (access-rules §3).
+
+export const PRIVILEGE_PUBLISH = 1;
+export const PRIVILEGE_SUBSCRIBE = 2;
+
+export interface CustomClass {
+  readonly topicName: string; // the part after `${pid}/${dn}/`; a level may be exactly `+`
+  readonly privilege: number; // 1 publish, 2 subscribe, 3 both
+}
+
+export interface DeviceClasses {
+  readonly publish: readonly string[][];
+  readonly subscribe: readonly string[][];
+}
+
+/** Names of the default user classes; CreateTopicPolicy may not reuse them. */
+export const DEFAULT_CLASS_NAMES = ['control', 'event', 'data'] as const;
+
+const DEFAULT_USER: readonly CustomClass[] = [
+  { topicName: 'control', privilege: PRIVILEGE_SUBSCRIBE },
+  { topicName: 'event', privilege: PRIVILEGE_PUBLISH },
+  { topicName: 'data', privilege: PRIVILEGE_PUBLISH | PRIVILEGE_SUBSCRIBE },
+];
+
+/** System topics as [prefix levels, extra suffix levels]; `${pid}/${dn}` goes in between. */
+const SYSTEM_PUBLISH: readonly (readonly [string, string?])[] = [
+  ['$shadow/operation'],
+  ['$ota/report'],
+  ['$config/operation'],
+  ['$config/report'],
+  ['$log/operation'],
+  ['$rrpc/txd', '+'],
+  ['$sys/operation'],
+  ['$gateway/operation'],
+  ['$resource/up/service'],
+  ['$template/operation'],
+];
+const SYSTEM_SUBSCRIBE: readonly (readonly [string, string?])[] = [
+  ['$shadow/operation/result'],
+  ['$ota/update'],
+  ['$config/operation/result'],
+  ['$config/update'],
+  ['$log/operation/result'],
+  ['$broadcast/rxd'],
+  ['$rrpc/rxd', '+'],
+  ['$sys/operation/result'],
+  ['$gateway/operation/result'],
+  ['$resource/down/service'],
+  ['$template/operation/result'],
+];
+
+function system(list: typeof SYSTEM_PUBLISH, pid: string, dn: string): string[][] {
+  return list.map(([prefix, suffix]) => [...prefix.split('/'), pid, dn, ...(suffix ? [suffix] : [])]);
+}
+
+/**
+ * Builds a device's classes as level arrays. Defaults first, then custom classes in the order given,
+ * then system topics (the order of a wildcard subscription's intersections follows it).
+ */
+export function deviceClasses(pid: string, dn: string, custom: readonly CustomClass[]): DeviceClasses {
+  const user = [...DEFAULT_USER, ...custom];
+  const userLevels = (c: CustomClass) => [pid, dn, ...c.topicName.split('/')];
+  return {
+    publish: [
+      ...user.filter((c) => c.privilege & PRIVILEGE_PUBLISH).map(userLevels),
+      ...system(SYSTEM_PUBLISH, pid, dn),
+    ],
+    subscribe: [
+      ...user.filter((c) => c.privilege & PRIVILEGE_SUBSCRIBE).map(userLevels),
+      ...system(SYSTEM_SUBSCRIBE, pid, dn),
+    ],
+  };
+}
+
+/** TopicName of CreateTopicPolicy: levels of [A-Za-z0-9_] separated by `/`, a level may be exactly `+`; 1–64 chars (access-rules §3). */
+export function isValidCustomTopicName(name: string): boolean {
+  return name.length >= 1 && name.length <= 64 && name.split('/').every((l) => l === '+' || /^[A-Za-z0-9_]+$/.test(l));
+}

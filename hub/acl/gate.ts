@@ -1,0 +1,176 @@
+// The packet gate: sees each packet a client sends before Aedes does, and takes over SUBSCRIBE and UNSUBSCRIBE.
+//
+// Why: a wildcard filter F must become the subscriptions F ∩ C (access-rules §4) — zero, one or many of
+// them — with ONE return code per filter in the SUBACK, granted QoS min(requested, 1). Aedes'
+// authorizeSubscribe can only return one subscription per filter, cannot express "granted but subscribes
+// nothing", and its SUBACK echoes the requested QoS. UNSUBSCRIBE must remove every subscription F covers
+// (§5) while Aedes removes only an equal string.
+//
+// How: a listener prepended to the client's MQTT parser (it runs synchronously before Aedes' own) copies
+// the SUBSCRIBE/UNSUBSCRIBE, empties the packet and clears its messageId, so Aedes still runs its normal
+// handler (keep-alive refresh, read-batch accounting) but subscribes nothing and sends no ack. The copy is
+// queued per client (strictly in order, and only once the client is connected), decided by the pure rules
+// in subscribe.ts, applied through Aedes' public client.subscribe/unsubscribe (which also update the
+// persistent session), and acknowledged with our own SUBACK/UNSUBACK once the change is in place.
+// PUBLISH packets whose topic Aedes would reject with a disconnect (empty, wildcards, too many levels) are
+// handed to the publish policy so they are dropped like any refused PUBLISH.
+
+import type { Aedes, Client } from 'aedes';
+import mqttPacket from 'mqtt-packet';
+import type { EventEmitter } from 'node:events';
+import type { Sessions } from '../auth/sessions.js';
+import type { Faults } from '../faults.js';
+import { MAX_GRANTED_QOS } from '../limits.js';
+import { aedesRejectsTopic, type PublishPolicy } from './publish.js';
+import { decideSubscribe, unsubscribeTargets, type SubscribeContext } from './subscribe.js';
+
+const SUBACK_FAILURE = 0x80;
+
+interface WirePacket {
+  cmd: string;
+  messageId?: number | undefined;
+  subscriptions?: { topic: string; qos: number }[];
+  unsubscriptions?: string[];
+  topic?: string;
+}
+
+/** The Aedes internals the gate relies on; checked when a client is attached so an upgrade fails loudly. */
+interface ClientInternals {
+  _parser?: EventEmitter;
+  subscriptions?: Record<string, unknown>;
+}
+interface BrokerInternals {
+  persistence?: { removeSubscriptions(client: Client, topics: string[]): Promise<unknown> };
+  maxTopicLevels?: number;
+}
+
+export interface GateDeps {
+  broker: Aedes;
+  sessions: Sessions;
+  publish: PublishPolicy;
+  faults: Faults;
+  log: (line: string) => void;
+}
+
+export function subscribeContext(sessions: Sessions, faults: Faults, client: Client): SubscribeContext | undefined {
+  const session = sessions.get(client);
+  if (!session) return undefined;
+  return {
+    productId: session.productId,
+    deviceName: session.deviceName,
+    subscribeClasses: sessions.classes(session).subscribe,
+    faults,
+  };
+}
+
+export function createGate(deps: GateDeps): (client: Client) => void {
+  const { broker, sessions, publish, faults, log } = deps;
+  const maxLevels = (broker as unknown as BrokerInternals).maxTopicLevels ?? 100;
+
+  function grantedQos(requested: number): 0 | 1 | 2 {
+    const q = faults.has('grant-qos2') ? requested : Math.min(requested, MAX_GRANTED_QOS); // QoS 2 → 1
+    return q === 2 ? 2 : q === 1 ? 1 : 0;
+  }
+
+  function ack(client: Client, packet: object): void {
+    if (client.closed || !client.connected) return;
+    try {
+      mqttPacket.writeToStream(packet as mqttPacket.Packet, client.conn);
+    } catch (err) {
+      log(`mqtt: cannot write ack to ${client.id}: ${String(err)}`);
+    }
+  }
+
+  async function runSubscribe(client: Client, messageId: number | undefined, subs: { topic: string; qos: number }[]) {
+    if (client.closed) return; // Aedes would never call back for a closed client
+    const ctx = subscribeContext(sessions, faults, client);
+    if (!ctx) return;
+    const granted: number[] = [];
+    const add: { topic: string; qos: 0 | 1 | 2 }[] = [];
+    for (const { topic, qos } of subs) {
+      const d = decideSubscribe(ctx, topic);
+      if (!d.granted) {
+        log(`mqtt: SUBSCRIBE ${JSON.stringify(topic)} by ${client.id} refused: ${d.reason}`);
+        granted.push(SUBACK_FAILURE);
+        continue;
+      }
+      const qosGranted = grantedQos(qos);
+      granted.push(qosGranted);
+      for (const t of d.subscriptions) add.push({ topic: t, qos: qosGranted });
+    }
+    if (add.length > 0) {
+      await new Promise<void>((resolve, reject) =>
+        client.subscribe(add, (err) => (err ? reject(err) : resolve())),
+      );
+    }
+    ack(client, { cmd: 'suback', messageId, granted });
+  }
+
+  async function runUnsubscribe(client: Client, messageId: number | undefined, filters: string[]) {
+    if (client.closed) return;
+    const ctx = subscribeContext(sessions, faults, client);
+    if (!ctx) return;
+    const current = Object.keys((client as unknown as ClientInternals).subscriptions ?? {});
+    const remove = new Set<string>();
+    for (const f of filters) for (const s of unsubscribeTargets(ctx, f, current)) remove.add(s);
+    const topics = [...remove];
+    if (topics.length > 0) {
+      await new Promise<void>((resolve, reject) =>
+        client.unsubscribe(topics as never, (err) => (err ? reject(err) : resolve())),
+      );
+      // client.unsubscribe without a messageId leaves the stored session alone: update it here
+      const persistence = (broker as unknown as BrokerInternals).persistence;
+      if (!client.clean && persistence) await persistence.removeSubscriptions(client, topics);
+    }
+    ack(client, { cmd: 'unsuback', messageId }); // UNSUBACK is always sent, even when nothing matched
+  }
+
+  return function attach(client: Client): void {
+    const internals = client as unknown as ClientInternals;
+    const parser = internals._parser;
+    if (!parser || typeof parser.prependListener !== 'function' || parser.listenerCount('packet') !== 1) {
+      throw new Error('aedes internals changed: client._parser with one "packet" listener was expected (see hub/acl/gate.ts)');
+    }
+    let ready: Promise<void> | null = null;
+    let chain: Promise<void> = Promise.resolve();
+    const whenConnected = () =>
+      (ready ??= client.connected ? Promise.resolve() : new Promise((resolve) => client.once('connected', resolve)));
+    const enqueue = (job: () => Promise<void>) => {
+      chain = chain
+        .then(whenConnected)
+        .then(job)
+        .catch((err: unknown) => {
+          log(`mqtt: (un)subscribe of ${client.id} failed, closing: ${String(err)}`);
+          client.close();
+        });
+    };
+
+    parser.prependListener('packet', (packet: WirePacket) => {
+      try {
+        intercept(packet);
+      } catch (err) {
+        // never let a surprise escape into Aedes' parse loop (it would become an uncaught exception)
+        log(`mqtt: gate error on a ${packet.cmd} from ${client.id}, closing: ${String(err)}`);
+        client.close();
+      }
+    });
+
+    function intercept(packet: WirePacket): void {
+      if (packet.cmd === 'subscribe' && packet.subscriptions) {
+        const { messageId } = packet;
+        const subs = packet.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos }));
+        packet.subscriptions = [];
+        packet.messageId = undefined;
+        enqueue(() => runSubscribe(client, messageId, subs));
+      } else if (packet.cmd === 'unsubscribe' && packet.unsubscriptions) {
+        const { messageId } = packet;
+        const filters = [...packet.unsubscriptions];
+        packet.unsubscriptions = [];
+        packet.messageId = undefined;
+        enqueue(() => runUnsubscribe(client, messageId, filters));
+      } else if (packet.cmd === 'publish' && typeof packet.topic === 'string' && aedesRejectsTopic(packet.topic, maxLevels)) {
+        publish.markInvalid(packet as never);
+      }
+    }
+  };
+}

@@ -1,0 +1,14 @@
+// DescribeDevice: one device's state (note the request spells ProductID).
+
+import type { Action } from '../context.js';
+import { DEVICE_NAME, PRODUCT_ID, reqString } from '../params.js';
+import { deviceView, requireDevice } from '../views.js';
+
+export const DescribeDevice: Action = {
+  params: ['ProductID', 'DeviceName'],
+  run(ctx, p) {
+    const productId = reqString(p, 'ProductID', PRODUCT_ID);
+    const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
+    return deviceView(requireDevice(ctx.registry, productId, deviceName), ctx.sessions);
+  },
+};

@@ -1,0 +1,109 @@
+// CONNECT policy: the login checks of access-rules §1 in their order, wired into Aedes' preConnect and authenticate hooks.
+
+import type { AedesOptions, Client, ConnectPacket } from 'aedes';
+import type { Faults } from '../faults.js';
+import { MAX_KEEPALIVE_SECONDS } from '../limits.js';
+import type { Registry } from '../registry/index.js';
+import { CLIENT_ID_RE, parsePassword, parseUsername, verifyToken } from './credentials.js';
+import type { Sessions } from './sessions.js';
+
+export const CONNACK = {
+  IDENTIFIER_REJECTED: 2,
+  SERVER_UNAVAILABLE: 3,
+  BAD_USERNAME_OR_PASSWORD: 4,
+  NOT_AUTHORIZED: 5,
+} as const;
+
+type Refusal = { returnCode: 2 | 3 | 4 | 5; reason: string };
+type Login = { productId: string; deviceName: string };
+
+/** What preConnect saw on the CONNECT packet (authenticate only receives username and password). */
+interface ConnectInfo {
+  clientId: string;
+  keepalive: number;
+}
+
+export interface ConnectPolicyDeps {
+  registry: Registry;
+  sessions: Sessions;
+  faults: Faults;
+  nowMs: () => number;
+  log: (line: string) => void;
+}
+
+function refuse(returnCode: Refusal['returnCode'], reason: string): Refusal {
+  return { returnCode, reason };
+}
+
+export function remoteAddress(client: Client): string {
+  const req = client.req as { socket?: { remoteAddress?: string } } | undefined;
+  const conn = client.conn as { remoteAddress?: string };
+  return (req?.socket?.remoteAddress ?? conn.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
+export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions, 'preConnect' | 'authenticate'> {
+  const { registry, sessions, faults, nowMs, log } = deps;
+  const seen = new WeakMap<Client, ConnectInfo>();
+
+  /** The checks, in the order of the access-rules §1 table; the first failing one decides the CONNACK code. */
+  function check(info: ConnectInfo, username: string | undefined, password: Buffer | undefined): Refusal | Login {
+    if (info.keepalive > MAX_KEEPALIVE_SECONDS) {
+      return refuse(CONNACK.SERVER_UNAVAILABLE, `keepalive ${info.keepalive} s is over ${MAX_KEEPALIVE_SECONDS} s`); // AUTH keepalive 0–900
+    }
+    if (username === undefined) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'no username');
+    const fields = parseUsername(username);
+    if (!fields) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'username is not clientId;sdkappid;connid;expiry');
+    if (password === undefined) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'no password');
+    const sent = parsePassword(password.toString('utf8'));
+    if (!sent) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'password is not hex;hmacsha256 or hex;hmacsha1');
+    const id = CLIENT_ID_RE.exec(info.clientId);
+    if (info.clientId !== fields.clientIdField || !id) {
+      return refuse(CONNACK.IDENTIFIER_REJECTED, 'clientId differs from the username or is not productId+deviceName');
+    }
+    const productId = id[1]!;
+    const deviceName = id[2]!;
+    const product = registry.getProduct(productId);
+    const device = product && registry.getDevice(productId, deviceName);
+    if (!product || !device) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown product or device');
+    if (!faults.has('accept-bad-signature')) {
+      if (device.psk === null || !verifyToken(device.psk, username, sent)) {
+        return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `wrong ${sent.method} signature`); // AUTH signature
+      }
+    }
+    if (!faults.has('ignore-expiry') && fields.expiry < BigInt(Math.floor(nowMs() / 1000))) {
+      return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `expiry ${fields.expiry} is in the past`); // AUTH expiry
+    }
+    if (device.enableState === 0) return refuse(CONNACK.NOT_AUTHORIZED, 'device is disabled');
+    if (product.forbidden) return refuse(CONNACK.NOT_AUTHORIZED, 'product is forbidden');
+    return { productId, deviceName };
+  }
+
+  return {
+    preConnect(client, packet: ConnectPacket, callback) {
+      seen.set(client, { clientId: packet.clientId ?? '', keepalive: packet.keepalive ?? 0 });
+      // Will messages are not supported (protocol.md §1.1): drop it before Aedes stores it.
+      delete (packet as { will?: unknown }).will;
+      callback(null, true);
+    },
+
+    authenticate(client, username, password, callback) {
+      const info = seen.get(client) ?? { clientId: client.id ?? '', keepalive: 0 };
+      let verdict: Refusal | Login;
+      try {
+        verdict = check(info, username ?? undefined, password ?? undefined);
+      } catch (err) {
+        log(`mqtt: login check failed unexpectedly: ${String(err)}`);
+        verdict = refuse(CONNACK.SERVER_UNAVAILABLE, 'internal error');
+      }
+      if ('returnCode' in verdict) {
+        log(`mqtt: refused ${JSON.stringify(info.clientId)} with CONNACK ${verdict.returnCode}: ${verdict.reason}`);
+        callback(Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode }), null);
+        return;
+      }
+      sessions.bind(client, verdict.productId, verdict.deviceName, remoteAddress(client));
+      log(`mqtt: ${info.clientId} logged in`);
+      // one connection per device: Aedes' registerClient closes an older client with the same id
+      callback(null, true);
+    },
+  };
+}

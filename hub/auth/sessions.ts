@@ -1,0 +1,93 @@
+// Who is logged in: binds each authenticated Aedes client to its device, tracks online state and disconnects devices on demand.
+
+import type { Client } from 'aedes';
+import { deviceClasses, type DeviceClasses } from '../acl/classes.js';
+import type { Registry } from '../registry/index.js';
+
+export interface DeviceSession {
+  readonly productId: string;
+  readonly deviceName: string;
+  readonly clientId: string;
+  /** Set when the device was disabled or deleted; authorizeForward stops deliveries at once. */
+  revoked: boolean;
+  classesVersion: number;
+  classes: DeviceClasses | null;
+}
+
+export class Sessions {
+  private readonly byClient = new WeakMap<Client, DeviceSession>();
+  private readonly byId = new Map<string, Set<Client>>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly nowSeconds: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Records a successful login; the binding ends when the connection closes. */
+  bind(client: Client, productId: string, deviceName: string, clientIp: string): DeviceSession {
+    const session: DeviceSession = {
+      productId,
+      deviceName,
+      clientId: productId + deviceName,
+      revoked: false,
+      classesVersion: -1,
+      classes: null,
+    };
+    this.byClient.set(client, session);
+    let set = this.byId.get(session.clientId);
+    if (!set) this.byId.set(session.clientId, (set = new Set()));
+    set.add(client);
+    this.registry.markOnline(productId, deviceName, this.nowSeconds(), clientIp);
+    client.conn.once('close', () => this.unbind(client, session));
+    return session;
+  }
+
+  private unbind(client: Client, session: DeviceSession): void {
+    const set = this.byId.get(session.clientId);
+    if (!set?.delete(client)) return;
+    if (set.size === 0) {
+      this.byId.delete(session.clientId);
+      try {
+        this.registry.markOffline(session.productId, session.deviceName, this.nowSeconds());
+      } catch (err) {
+        this.log(`registry: cannot record offline time of ${session.clientId}: ${String(err)}`); // DB closed during shutdown
+      }
+    }
+  }
+
+  get(client: Client | null): DeviceSession | undefined {
+    return client ? this.byClient.get(client) : undefined;
+  }
+
+  /** O(1): used by authorizeForward. */
+  isRevoked(client: Client): boolean {
+    return this.byClient.get(client)?.revoked ?? false;
+  }
+
+  isOnline(productId: string, deviceName: string): boolean {
+    return (this.byId.get(productId + deviceName)?.size ?? 0) > 0;
+  }
+
+  /** The device's permission patterns, rebuilt only when the product's topic policies changed. */
+  classes(session: DeviceSession): DeviceClasses {
+    const version = this.registry.policyVersion(session.productId);
+    if (!session.classes || session.classesVersion !== version) {
+      session.classes = deviceClasses(session.productId, session.deviceName, this.registry.policies(session.productId));
+      session.classesVersion = version;
+    }
+    return session.classes;
+  }
+
+  /** Closes every connection of a device (it was disabled or deleted). */
+  disconnect(productId: string, deviceName: string, why: string): void {
+    const set = this.byId.get(productId + deviceName);
+    if (!set) return;
+    for (const client of [...set]) {
+      const session = this.byClient.get(client);
+      if (session) session.revoked = true;
+      this.log(`mqtt: closing ${productId + deviceName}: ${why}`);
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+// The reference hub: startHub() wires the registry, the MQTT policy hooks, the broker listeners and the cloud API.
+
+import type { Server } from 'node:http';
+import { createAcl } from './acl/index.js';
+import { createConnectPolicy } from './auth/connect.js';
+import { Sessions } from './auth/sessions.js';
+import { createApiServer } from './api/server.js';
+import { listen, startBroker, type RunningBroker } from './broker.js';
+import { FAULTS, parseFaults } from './faults.js';
+import { DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_PRODUCTS_PER_ACCOUNT } from './limits.js';
+import { newApiCredentials } from './registry/ids.js';
+import { Registry } from './registry/index.js';
+
+export { FAULTS } from './faults.js';
+
+export interface HubOptions {
+  host?: string;
+  mqttPort?: number;
+  wsPort?: number;
+  apiPort?: number;
+  dataFile?: string;
+  secretId?: string;
+  secretKey?: string;
+  faults?: string[];
+  quotas?: { productsPerAccount?: number; devicesPerProduct?: number };
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface RunningHub {
+  endpoints: { mqtt: string; ws: string; api: string };
+  credentials: { secretId: string; secretKey: string };
+  faults: string[];
+  close(): Promise<void>;
+}
+
+function checkPort(name: string, value: number | undefined, fallback: number): number {
+  const port = value ?? fallback;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be an integer from 0 to 65535 (got ${String(value)})`);
+  return port;
+}
+
+function checkQuota(name: string, value: number | undefined, fallback: number): number {
+  const q = value ?? fallback;
+  if (!Number.isInteger(q) || q < 0) throw new Error(`quotas.${name} must be a non-negative integer (got ${String(value)})`);
+  return q;
+}
+
+/** Credentials: given ones win; a file-backed hub otherwise keeps the ones it generated the first time. */
+function apiCredentials(registry: Registry, options: HubOptions): { secretId: string; secretKey: string } {
+  if ((options.secretId === undefined) !== (options.secretKey === undefined)) {
+    throw new Error('secretId and secretKey must be given together');
+  }
+  if (options.secretId !== undefined && options.secretKey !== undefined) {
+    if (!options.secretId || !options.secretKey) throw new Error('secretId and secretKey must not be empty');
+    return { secretId: options.secretId, secretKey: options.secretKey };
+  }
+  const stored = registry.getMeta('api-credentials');
+  if (stored) return JSON.parse(stored) as { secretId: string; secretKey: string };
+  const fresh = newApiCredentials();
+  registry.setMeta('api-credentials', JSON.stringify(fresh));
+  return fresh;
+}
+
+export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
+  const faults = parseFaults(options.faults);
+  const host = options.host ?? '127.0.0.1';
+  const mqttPort = checkPort('mqttPort', options.mqttPort, 0);
+  const wsPort = checkPort('wsPort', options.wsPort, 0);
+  const apiPort = checkPort('apiPort', options.apiPort, 0);
+  const quotas = {
+    productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
+    devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
+  };
+  const nowMs = options.now ?? Date.now;
+  const nowSeconds = () => Math.floor(nowMs() / 1000);
+  const log = options.log ?? (() => {});
+
+  const registry = new Registry(options.dataFile ?? ':memory:');
+  let broker: RunningBroker | undefined;
+  let api: Server | undefined;
+  try {
+    const credentials = apiCredentials(registry, options);
+    const sessions = new Sessions(registry, nowSeconds, log);
+    const acl = createAcl({ registry, sessions, faults, log });
+    let attach: ((client: import('aedes').Client) => void) | undefined;
+    broker = await startBroker({
+      host,
+      mqttPort,
+      wsPort,
+      hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks },
+      install: (b) => {
+        attach = acl.install(b);
+      },
+      attach: (client) => attach!(client),
+      log,
+    });
+    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log }, credentials });
+    const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
+    const url = (scheme: string, port: number, path = '') => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+    const endpoints = {
+      mqtt: url('mqtt', broker.mqttPort),
+      ws: url('ws', broker.wsPort, '/mqtt'),
+      api: url('http', boundApiPort),
+    };
+    log(`hub: MQTT ${endpoints.mqtt}, WebSocket ${endpoints.ws}, API ${endpoints.api}; faults: ${[...faults].join(', ') || 'none'}`);
+
+    let closing: Promise<void> | undefined;
+    const runningBroker = broker;
+    const apiServer = api;
+    return {
+      endpoints,
+      credentials,
+      faults: [...faults],
+      close() {
+        closing ??= (async () => {
+          const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));
+          apiServer.closeAllConnections();
+          await runningBroker.close();
+          await apiClosed;
+          registry.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    if (api?.listening) {
+      api.closeAllConnections();
+      api.close();
+    }
+    await broker?.close();
+    registry.close();
+    throw err;
+  }
+}
+
+/** For `--help` texts: the fault names with their one-line descriptions. */
+export function describeFaults(): string {
+  return Object.entries(FAULTS)
+    .map(([name, what]) => `  ${name.padEnd(28)} ${what}`)
+    .join('\n');
+}

@@ -1,0 +1,288 @@
+// The hub's registry of products, devices and topic policies in SQLite (better-sqlite3, prepared statements, WAL when file-backed).
+
+import Database from 'better-sqlite3';
+import type { CustomClass } from '../acl/classes.js';
+import { newProductId } from './ids.js';
+import { SCHEMA } from './schema.js';
+
+export interface ProductProperties {
+  ProductDescription: string;
+  EncryptionType: '1' | '2'; // "1" certificate, "2" key (PSK)
+  Region: string;
+  ProductType: number;
+  Format: string;
+}
+
+export interface Product {
+  productId: string;
+  productName: string;
+  properties: ProductProperties;
+  createdAt: number;
+  forbidden: boolean;
+}
+
+export interface DeviceTag {
+  Tag: string;
+  Type: number;
+  Value: string;
+  Name?: string;
+}
+
+export interface Device {
+  productId: string;
+  deviceName: string;
+  psk: string | null;
+  enableState: 0 | 1;
+  tags: DeviceTag[];
+  createdAt: number;
+  loginTime: number;
+  firstOnlineTime: number;
+  lastOfflineTime: number;
+  clientIp: string;
+}
+
+export interface DeviceFilter {
+  deviceName?: string | undefined;
+  enableState?: number | undefined;
+}
+
+interface ProductRow {
+  product_id: string;
+  product_name: string;
+  properties: string;
+  created_at: number;
+  forbidden: number;
+}
+interface DeviceRow {
+  product_id: string;
+  device_name: string;
+  psk: string | null;
+  enable_state: number;
+  tags: string;
+  created_at: number;
+  login_time: number;
+  first_online_time: number;
+  last_offline_time: number;
+  client_ip: string;
+}
+
+function toProduct(r: ProductRow): Product {
+  return {
+    productId: r.product_id,
+    productName: r.product_name,
+    properties: JSON.parse(r.properties) as ProductProperties,
+    createdAt: r.created_at,
+    forbidden: r.forbidden !== 0,
+  };
+}
+
+function toDevice(r: DeviceRow): Device {
+  return {
+    productId: r.product_id,
+    deviceName: r.device_name,
+    psk: r.psk,
+    enableState: r.enable_state === 0 ? 0 : 1,
+    tags: JSON.parse(r.tags) as DeviceTag[],
+    createdAt: r.created_at,
+    loginTime: r.login_time,
+    firstOnlineTime: r.first_online_time,
+    lastOfflineTime: r.last_offline_time,
+    clientIp: r.client_ip,
+  };
+}
+
+/** LIKE pattern for a substring search, with the LIKE metacharacters escaped. */
+function likeContains(s: string): string {
+  return '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+export class Registry {
+  private readonly db: Database.Database;
+  private readonly policyCache = new Map<string, readonly CustomClass[]>();
+  private readonly policyVersions = new Map<string, number>();
+  private readonly st;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    if (file !== ':memory:' && file !== '') this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.st = {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      countProducts: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM products'),
+      productById: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE product_id = ?'),
+      productByName: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE product_name = ?'),
+      listProducts: db.prepare<[number, number], ProductRow>('SELECT * FROM products ORDER BY seq LIMIT ? OFFSET ?'),
+      insertProduct: db.prepare(
+        'INSERT INTO products (product_id, product_name, properties, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      deleteProduct: db.prepare('DELETE FROM products WHERE product_id = ?'),
+      deleteProductPolicies: db.prepare('DELETE FROM topic_policies WHERE product_id = ?'),
+      setForbidden: db.prepare('UPDATE products SET forbidden = ? WHERE product_id = ?'),
+      countDevices: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM devices WHERE product_id = ?'),
+      device: db.prepare<[string, string], DeviceRow>('SELECT * FROM devices WHERE product_id = ? AND device_name = ?'),
+      insertDevice: db.prepare(
+        'INSERT INTO devices (product_id, device_name, psk, tags, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteDevice: db.prepare('DELETE FROM devices WHERE product_id = ? AND device_name = ?'),
+      setEnable: db.prepare('UPDATE devices SET enable_state = ? WHERE product_id = ? AND device_name = ?'),
+      markOnline: db.prepare(
+        `UPDATE devices SET login_time = ?, client_ip = ?,
+           first_online_time = CASE first_online_time WHEN 0 THEN ? ELSE first_online_time END
+         WHERE product_id = ? AND device_name = ?`,
+      ),
+      markOffline: db.prepare('UPDATE devices SET last_offline_time = ? WHERE product_id = ? AND device_name = ?'),
+      countFiltered: db.prepare<[string, string | null, string | null, number | null, number | null], { n: number }>(
+        `SELECT COUNT(*) AS n FROM devices WHERE product_id = ?
+           AND (? IS NULL OR device_name LIKE ? ESCAPE '\\') AND (? IS NULL OR enable_state = ?)`,
+      ),
+      listFiltered: db.prepare<
+        [string, string | null, string | null, number | null, number | null, number, number],
+        DeviceRow
+      >(
+        `SELECT * FROM devices WHERE product_id = ?
+           AND (? IS NULL OR device_name LIKE ? ESCAPE '\\') AND (? IS NULL OR enable_state = ?)
+         ORDER BY seq LIMIT ? OFFSET ?`,
+      ),
+      policies: db.prepare<[string], { topic_name: string; privilege: number }>(
+        'SELECT topic_name, privilege FROM topic_policies WHERE product_id = ? ORDER BY seq',
+      ),
+      insertPolicy: db.prepare(
+        'INSERT INTO topic_policies (product_id, topic_name, privilege, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      updatePolicy: db.prepare(
+        'UPDATE topic_policies SET topic_name = ?, privilege = ? WHERE product_id = ? AND topic_name = ?',
+      ),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.st.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.st.setMeta.run(key, value);
+  }
+
+  // ---- products
+
+  countProducts(): number {
+    return this.st.countProducts.get()!.n;
+  }
+
+  getProduct(productId: string): Product | undefined {
+    const r = this.st.productById.get(productId);
+    return r && toProduct(r);
+  }
+
+  getProductByName(name: string): Product | undefined {
+    const r = this.st.productByName.get(name);
+    return r && toProduct(r);
+  }
+
+  listProducts(offset: number, limit: number): Product[] {
+    return this.st.listProducts.all(limit, offset).map(toProduct);
+  }
+
+  /** Inserts a product under a fresh random ProductId (retried on the unlikely collision). */
+  createProduct(name: string, properties: ProductProperties, createdAt: number): Product {
+    for (;;) {
+      const productId = newProductId();
+      if (this.st.productById.get(productId)) continue;
+      this.st.insertProduct.run(productId, name, JSON.stringify(properties), createdAt);
+      return this.getProduct(productId)!;
+    }
+  }
+
+  deleteProduct(productId: string): void {
+    this.db.transaction(() => {
+      this.st.deleteProductPolicies.run(productId);
+      this.st.deleteProduct.run(productId);
+    })();
+    this.bumpPolicies(productId);
+  }
+
+  setProductForbidden(productId: string, forbidden: boolean): void {
+    this.st.setForbidden.run(forbidden ? 1 : 0, productId);
+  }
+
+  // ---- devices
+
+  countDevices(productId: string): number {
+    return this.st.countDevices.get(productId)!.n;
+  }
+
+  getDevice(productId: string, deviceName: string): Device | undefined {
+    const r = this.st.device.get(productId, deviceName);
+    return r && toDevice(r);
+  }
+
+  createDevice(productId: string, deviceName: string, psk: string | null, tags: DeviceTag[], createdAt: number): Device {
+    this.st.insertDevice.run(productId, deviceName, psk, JSON.stringify(tags), createdAt);
+    return this.getDevice(productId, deviceName)!;
+  }
+
+  deleteDevice(productId: string, deviceName: string): void {
+    this.st.deleteDevice.run(productId, deviceName);
+  }
+
+  /** Sets EnableState for several devices of one product atomically. */
+  setEnableState(productId: string, deviceNames: readonly string[], state: 0 | 1): void {
+    this.db.transaction(() => {
+      for (const dn of deviceNames) this.st.setEnable.run(state, productId, dn);
+    })();
+  }
+
+  listDevices(productId: string, filter: DeviceFilter, offset: number, limit: number): { total: number; devices: Device[] } {
+    const name = filter.deviceName ?? null;
+    const like = name === null ? null : likeContains(name);
+    const state = filter.enableState ?? null;
+    const total = this.st.countFiltered.get(productId, name, like, state, state)!.n;
+    const devices = this.st.listFiltered.all(productId, name, like, state, state, limit, offset).map(toDevice);
+    return { total, devices };
+  }
+
+  markOnline(productId: string, deviceName: string, at: number, clientIp: string): void {
+    this.st.markOnline.run(at, clientIp, at, productId, deviceName);
+  }
+
+  markOffline(productId: string, deviceName: string, at: number): void {
+    this.st.markOffline.run(at, productId, deviceName);
+  }
+
+  // ---- custom topic policies (cached per product; the version lets sessions cache their classes)
+
+  policies(productId: string): readonly CustomClass[] {
+    let cached = this.policyCache.get(productId);
+    if (!cached) {
+      cached = this.st.policies.all(productId).map((r) => ({ topicName: r.topic_name, privilege: r.privilege }));
+      this.policyCache.set(productId, cached);
+    }
+    return cached;
+  }
+
+  policyVersion(productId: string): number {
+    return this.policyVersions.get(productId) ?? 0;
+  }
+
+  createPolicy(productId: string, topicName: string, privilege: number, createdAt: number): void {
+    this.st.insertPolicy.run(productId, topicName, privilege, createdAt);
+    this.bumpPolicies(productId);
+  }
+
+  updatePolicy(productId: string, topicName: string, newTopicName: string, privilege: number): void {
+    this.st.updatePolicy.run(newTopicName, privilege, productId, topicName);
+    this.bumpPolicies(productId);
+  }
+
+  private bumpPolicies(productId: string): void {
+    this.policyCache.delete(productId);
+    this.policyVersions.set(productId, this.policyVersion(productId) + 1);
+  }
+}

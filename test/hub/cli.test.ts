@@ -1,0 +1,57 @@
+// The standalone entry runHubCli: flag parsing, one-line errors, printed endpoints and a clean stop.
+
+import { describe, expect, test } from 'vitest';
+import { parseHubArgs, runHubCli } from '../../hub/main.js';
+
+function io(stop?: Promise<unknown>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), env: {}, ...(stop ? { stopSignal: stop } : {}) } };
+}
+
+describe('runHubCli', () => {
+  test.each([
+    [['--mqtt-port', 'abc'], /--mqtt-port must be a port number/],
+    [['--api-port', '70000'], /--api-port must be a port number/],
+    [['--fault', 'nope'], /--fault nope is not a fault; use one of: accept-bad-signature/],
+    [['--fault'], /--fault needs a value/],
+    [['--secret-id', 'x'], /--secret-id and --secret-key must be given together/],
+    [['--bogus'], /unknown option --bogus/],
+  ])('%j -> exit 2 and a one-line error', async (argv, message) => {
+    const t = io();
+    expect(await runHubCli(argv as string[], t.io)).toBe(2);
+    expect(t.err).toHaveLength(1);
+    expect(t.err[0]).toMatch(message);
+    expect(t.err[0]).not.toMatch(/\n\s+at /);
+  });
+
+  test('defaults, env and flags', () => {
+    expect(parseHubArgs([], {}).options).toMatchObject({ host: '127.0.0.1', mqttPort: 1883, wsPort: 8080, apiPort: 8081, faults: [] });
+    const p = parseHubArgs(['--mqtt-port=0', '--fault', 'grant-qos2'], { HUB_WS_PORT: '9', HUB_FAULTS: 'ignore-expiry', HUB_DATA: '/tmp/x.db' });
+    expect(p.options).toMatchObject({ mqttPort: 0, wsPort: 9, dataFile: '/tmp/x.db', faults: ['ignore-expiry', 'grant-qos2'] });
+  });
+
+  test('starts, prints endpoints and credentials, stops when told', async () => {
+    let stop!: () => void;
+    const t = io(new Promise<void>((r) => (stop = r)));
+    const running = runHubCli(['--mqtt-port', '0', '--ws-port', '0', '--api-port', '0', '--secret-id', 'AKIDtest', '--secret-key', 'k'], t.io);
+    while (!t.out.some((l) => l.includes('Ctrl-C'))) await new Promise((r) => setTimeout(r, 10));
+    expect(t.out.join('\n')).toMatch(/MQTT\s+mqtt:\/\/127\.0\.0\.1:\d+/);
+    expect(t.out.join('\n')).toMatch(/WebSocket\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
+    expect(t.out.join('\n')).toContain('SecretId   AKIDtest');
+    stop();
+    expect(await running).toBe(0);
+    expect(t.out.at(-1)).toBe('reference hub stopped');
+  });
+
+  test('a port in use is a one-line error with exit 1', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const t = io(Promise.resolve());
+    expect(await runHubCli(['--mqtt-port', String(port), '--ws-port', '0', '--api-port', '0'], t.io)).toBe(1);
+    expect(t.err[0]).toMatch(/cannot listen for MQTT on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    blocker.close();
+  });
+});
