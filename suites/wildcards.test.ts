@@ -54,7 +54,7 @@ describe('wildcard SUBSCRIBE and UNSUBSCRIBE', () => {
         const filter = render(spec, pid, dn);
         if (filter === '' || filter.length > 64) continue; // mqtt.js refuses to send these; nothing to observe
         await device.unsubscribe(filter);
-        model = afterUnsubscribe(model, filter);
+        model = afterUnsubscribe(creds, classes, model, filter);
       }
       if (!model.includes(sync)) {
         // An UNSUBSCRIBE removed the marker subscription: restore it (and tell the model).

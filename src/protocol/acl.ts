@@ -82,9 +82,13 @@ export function judgeSubscribe(device: DeviceIdentity, classes: readonly TopicCl
   return { granted: true, qos, subscriptions };
 }
 
-/** Subscriptions left after an UNSUBSCRIBE of `filter` (access-rules §5). */
-export function afterUnsubscribe(subscriptions: readonly string[], filter: string): string[] {
-  if (!hasWildcard(filter) || !isValidMqttFilter(filter)) return subscriptions.filter((s) => s !== filter);
+/**
+ * Subscriptions left after an UNSUBSCRIBE of `filter` (access-rules §5): a wildcard filter that a
+ * SUBSCRIBE would refuse as malformed or outside the device's namespace removes nothing.
+ */
+export function afterUnsubscribe(device: DeviceIdentity, classes: readonly TopicClass[], subscriptions: readonly string[], filter: string): string[] {
+  if (!hasWildcard(filter)) return subscriptions.filter((s) => s !== filter);
+  if (!judgeSubscribe(device, classes, filter, 0).granted) return [...subscriptions];
   return subscriptions.filter((s) => !covers(filter, s));
 }
 
