@@ -1,5 +1,6 @@
 // Standalone entry of the reference hub (`hubcheck hub`): parses flags and HUB_* variables, starts the hub, stops on SIGINT/SIGTERM.
 
+import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeFaults, startHub, type HubOptions } from './index.js';
 import { isFaultName } from './faults.js';
@@ -23,6 +24,7 @@ const USAGE = `usage: hubcheck hub [options]
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
   --fault NAME         break one behaviour on purpose; repeatable (env HUB_FAULTS, comma-separated)
+  --target-file FILE   write a hubcheck target descriptor for this hub (for hubcheck run --target FILE)
   --verbose            log every refusal and connection
 faults:
 ${describeFaults()}`;
@@ -33,7 +35,7 @@ function port(flag: string, value: string): number {
 }
 
 /** Turns argv and HUB_* variables into HubOptions (flags win over the environment). */
-export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean } {
+export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; targetFile?: string } {
   const options: HubOptions = {
     host: env['HUB_HOST'] || '127.0.0.1',
     mqttPort: env['HUB_MQTT_PORT'] ? port('HUB_MQTT_PORT', env['HUB_MQTT_PORT']) : 1883,
@@ -46,6 +48,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   const faults = (env['HUB_FAULTS'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   let help = false;
   let verbose = false;
+  let targetFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -68,6 +71,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--secret-key': options.secretKey = value(); break;
       case '--fault': faults.push(value()); break;
       case '--verbose': verbose = true; break;
+      case '--target-file': targetFile = value(); break;
       case '--help': case '-h': help = true; break;
       default: throw new UsageError(`unknown option ${arg}; run with --help to see the options`);
     }
@@ -79,7 +83,23 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
     throw new UsageError('--secret-id and --secret-key must be given together (or neither, to generate them)');
   }
   options.faults = faults;
-  return { options, help, verbose };
+  return { options, help, verbose, ...(targetFile !== undefined ? { targetFile } : {}) };
+}
+
+/** A target descriptor (YAML) describing this running hub as an external target. */
+export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string }; credentials: { secretId: string; secretKey: string }; faults: string[] }): string {
+  return [
+    `name: ${JSON.stringify(`reference hub${hub.faults.length ? ` (faults: ${hub.faults.join(', ')})` : ''}`)}`,
+    'launcher: external',
+    'endpoints:',
+    `  mqtt: ${hub.endpoints.mqtt}`,
+    `  ws: ${hub.endpoints.ws}`,
+    `  api: ${hub.endpoints.api}`,
+    'cloudApi:',
+    `  secretId: ${JSON.stringify(hub.credentials.secretId)}`,
+    `  secretKey: ${JSON.stringify(hub.credentials.secretKey)}`,
+    '',
+  ].join('\n');
 }
 
 function signals(): Promise<string> {
@@ -126,6 +146,16 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
   out(`  SecretId   ${hub.credentials.secretId}`);
   out(`  SecretKey  ${hub.credentials.secretKey}`);
+  if (parsed.targetFile) {
+    try {
+      writeFileSync(parsed.targetFile, targetDescriptor(hub));
+      out(`  target descriptor written to ${parsed.targetFile}`);
+    } catch (e) {
+      err(`hubcheck hub: cannot write --target-file ${parsed.targetFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      await hub.close();
+      return 1;
+    }
+  }
   out('press Ctrl-C to stop');
   await stop;
   await hub.close();

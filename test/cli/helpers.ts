@@ -29,7 +29,7 @@ export function startHubProcess(args: string[]): Promise<{ child: ChildProcess; 
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`hub did not start:\n${output}`)); }, 30_000);
     child.stdout.on('data', (d) => {
       output += d;
-      if (output.includes('SecretKey')) {
+      if (output.includes('press Ctrl-C to stop')) {
         clearTimeout(timer);
         resolve({ child, output, stop: () => new Promise((r) => { child.once('close', () => r()); child.kill('SIGTERM'); }) });
       }

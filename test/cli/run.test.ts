@@ -10,22 +10,10 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hubcheck-'));
 describe('hubcheck run', () => {
   it('fails against an external hub started with --fault accept-bad-signature, naming AUTH-004 and showing the CONNACK', async () => {
     const [mqtt, ws, api] = await freePorts(3);
-    const hub = await startHubProcess(['--mqtt-port', String(mqtt), '--ws-port', String(ws), '--api-port', String(api), '--fault', 'accept-bad-signature']);
+    const dir = tmp();
+    const file = path.join(dir, 'hub.yaml');
+    const hub = await startHubProcess(['--mqtt-port', String(mqtt), '--ws-port', String(ws), '--api-port', String(api), '--fault', 'accept-bad-signature', '--target-file', file]);
     try {
-      const secretId = /SecretId\s+(\S+)/.exec(hub.output)![1];
-      const secretKey = /SecretKey\s+(\S+)/.exec(hub.output)![1];
-      const dir = tmp();
-      const file = path.join(dir, 'hub.yaml');
-      writeFileSync(file, [
-        'launcher: external',
-        'endpoints:',
-        `  mqtt: mqtt://127.0.0.1:${mqtt}`,
-        `  ws: ws://127.0.0.1:${ws}/mqtt`,
-        `  api: http://127.0.0.1:${api}`,
-        'cloudApi:',
-        `  secretId: ${secretId}`,
-        `  secretKey: ${secretKey}`,
-      ].join('\n'));
       const reportDir = path.join(dir, 'report');
       const r = await hubcheck(['run', '--target', file, '--only', 'AUTH-00[1-4]', '--report-dir', reportDir]);
       expect(r.code, r.stdout + r.stderr).toBe(1);
