@@ -1,0 +1,3 @@
+// Runs every benchmark in turn (`npm run bench`); each compares against a baseline measured in the same run.
+const benches = ['./connect-rtt.ts'];
+for (const b of benches) await import(b);
