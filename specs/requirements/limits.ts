@@ -1,14 +1,36 @@
-/** Size and QoS limits (seed §1.1.4, protocol.md §1.1, §11). */
+/** Size, count and rate limits (seed §1.1.4, protocol.md §1.1, §2.3, §2.4, §11). */
 import type { Requirement } from './types.js';
 
 export const limits = {
   'LIM-001': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4', title: 'Topic names up to 64 bytes',
-    statement: 'A PUBLISH to a permitted topic of at most 64 bytes is delivered; one over 64 bytes is refused and reaches no one.' },
+    statement: 'A PUBLISH to a permitted topic of at most 64 UTF-8 bytes is delivered; one over 64 bytes is refused and reaches no one.', tags: ['boundary'] },
   'LIM-002': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4', title: 'Topic filters up to 64 bytes',
-    statement: 'A SUBSCRIBE filter over 64 bytes gets SUBACK 0x80.' },
+    statement: 'A SUBSCRIBE filter over 64 UTF-8 bytes gets SUBACK 0x80 (one of at most 64 bytes is judged by the permission rules alone).', tags: ['boundary'] },
   'LIM-003': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4; protocol.md §2.4', title: 'MQTT packets up to 16 KB',
     statement: 'A PUBLISH packet of at most 16384 bytes is delivered; a larger one is refused and reaches no one.',
-    choice: 'Refused by dropping it without PUBACK, connection kept (protocol.md §2.4 RECOMMENDATION).' },
-  'LIM-004': { level: 'DEVIATION', capability: 'qos-max-1', source: 'protocol.md §1.1, §2.4', title: 'QoS 2 is never granted',
+    choice: 'Refused by dropping it without PUBACK, connection kept (protocol.md §2.4 RECOMMENDATION).', tags: ['boundary'] },
+  'LIM-004': { level: 'DEVIATION', capability: 'qos-max-1', source: 'protocol.md §1.1, §2.4; seed §1.1.4', title: 'QoS 2 is never granted',
     statement: 'A SUBSCRIBE requesting QoS 2 is granted at most QoS 1 (MQTT 3.1.1 would grant 2).' },
+  // new
+  'LIM-005': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4; access-rules.md §2', title: 'Topic length counts bytes, not characters',
+    statement: 'A topic name of at most 64 characters but more than 64 UTF-8 bytes (a permitted topic with multi-byte characters in its last level) is refused like any topic over 64 bytes.', tags: ['boundary', 'negative'] },
+  'LIM-006': { level: 'SHOULD', capability: 'topic-limits', source: 'protocol.md §2.4', title: 'An oversized PUBLISH leaves the connection usable',
+    statement: 'After refusing an oversized QoS 1 PUBLISH (no PUBACK), the hub keeps the connection open and later permitted publishes on it are delivered.',
+    choice: 'Drop rather than disconnect (protocol.md §2.4 RECOMMENDATION).', tags: ['unconfirmed'] },
+  'LIM-007': { level: 'MUST', capability: 'topic-limits', source: 'protocol.md §2.3, §11', title: 'A subscription takes effect within 5 s',
+    statement: 'A message published 5 s after a SUBACK granting the subscription is delivered, and one published 5 s after an UNSUBACK is not.' },
+  'LIM-008': { level: 'MUST', capability: 'topic-limits', source: 'protocol.md §2.3, §11; compat.md', title: 'Many subscriptions per device',
+    statement: 'A device may hold at least 50 subscriptions at once (the service sets no limit; SDKs hold ten or more) and receives on all of them.', tags: ['compat'] },
+  'LIM-009': { level: 'MAY', capability: 'topic-limits', source: 'protocol.md §2.2, §11', title: 'Topics of more than 10 levels',
+    statement: 'A topic name or filter with more than 10 / separators may be refused.',
+    choice: 'The 10-level limit belongs to the newer 255-byte generation of S-LIMITS that the seed\'s 64-byte limit supersedes; the reference hub does not count levels, 64 bytes bound them.', tags: ['unconfirmed'] },
+  'LIM-010': { level: 'MUST', capability: 'inflight-window', source: 'seed §1.1.4; protocol.md §11', title: 'At most 150 unacknowledged QoS 1 messages',
+    statement: 'A device that never sends PUBACK receives at most 150 QoS 1 messages awaiting acknowledgement, and receives more once it acknowledges some.',
+    choice: 'Beyond 150 the hub holds further messages (as stored messages, QOS-020) and sends them as PUBACKs free the window; the seed states only the bound.', tags: ['boundary', 'unconfirmed'] },
+  'LIM-011': { level: 'SHOULD', capability: 'rate-limits', source: 'protocol.md §11', title: 'Uplink at most 30 messages per second per device',
+    statement: 'A device publishing faster than 30 messages per second sees the excess refused.',
+    choice: 'Excess publishes are dropped like forbidden ones (no PUBACK, no delivery); the reference hub enforces it only with rate limits switched on, since the behaviour is undocumented.', tags: ['unconfirmed'] },
+  'LIM-012': { level: 'SHOULD', capability: 'rate-limits', source: 'protocol.md §11', title: 'Downlink at most 50 messages per second per device',
+    statement: 'A device is sent at most 50 messages per second; messages beyond the rate are delayed, not lost.',
+    choice: 'Queued and paced rather than dropped, which keeps QoS 1 guarantees; with rate limits switched off the reference hub does not pace.', tags: ['unconfirmed'] },
 } as const satisfies Record<string, Requirement>;

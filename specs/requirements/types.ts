@@ -1,20 +1,27 @@
 /** The shape of one requirement record in the catalogue. */
+import type { Capability } from './capabilities.js';
 
-export type Level = 'MUST' | 'SHOULD' | 'MAY' | 'DEVIATION';
+export type { Capability } from './capabilities.js';
 
-/** What a target must offer for a requirement to apply to it. */
-export type Capability =
-  | 'mqtt-tcp' | 'websocket' | 'signed-login' | 'single-session' | 'keepalive-limits'
-  | 'topic-acl' | 'custom-topic-policies' | 'tencent-wildcards' | 'topic-limits' | 'qos-max-1'
-  | 'cloud-api';
+/** Requirement levels; DEVIATION marks a deliberate departure from MQTT 3.1.1 that a hub must show. */
+export const LEVELS = ['MUST', 'SHOULD', 'MAY', 'DEVIATION'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/**
+ * Conventional tags: 'unconfirmed' (the statement rests on `choice`, not on a source), 'compat' (field SDKs
+ * depend on it, compat.md), 'negative' (a refusal), 'boundary' (a limit's edge), 'slow' (needs waiting over 10 s).
+ */
+export type Tag = 'unconfirmed' | 'compat' | 'negative' | 'boundary' | 'slow';
 
 export interface Requirement {
   title: string;
+  /** One testable sentence: what a hub must do, observable on the wire or through the API. */
   statement: string;
   level: Level;
-  /** Where the statement comes from: protocol.md section, seed section, access-rules.md. */
+  /** Where the statement comes from: protocol.md section, seed section, compat.md, access-rules.md. */
   source: string;
   capability: Capability;
-  /** For UNCONFIRMED statements: the behaviour chosen and why. */
+  /** For UNCONFIRMED statements: the behaviour hubcheck's reference hub chooses, and why. */
   choice?: string;
+  tags?: readonly Tag[];
 }

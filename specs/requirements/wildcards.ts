@@ -1,9 +1,9 @@
-/** Wildcards in SUBSCRIBE and UNSUBSCRIBE (seed §1.1.3, which wins over protocol.md §2.3). */
+/** Wildcards in SUBSCRIBE and UNSUBSCRIBE: IoT Hub rules (seed §1.1.3, which wins over protocol.md §2.3) and plain MQTT rules (MQTT 3.1.1 §4.7). */
 import type { Requirement } from './types.js';
 
 export const wildcards = {
   'WILD-001': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3', title: '# only as the whole last level',
-    statement: 'A filter with # anywhere but as the whole last level (e.g. ${pid}/${dn}/e#, ${pid}/${dn}/#/x) gets SUBACK 0x80.' },
+    statement: 'A filter with # anywhere but as the whole last level (e.g. ${pid}/${dn}/e#, ${pid}/${dn}/#/x) gets SUBACK 0x80.', tags: ['negative'] },
   'WILD-002': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3', title: '+ only as a whole level after the deviceName',
     statement: 'A + that is not a whole level, or stands in the productId or deviceName level, gets SUBACK 0x80; + after the deviceName level is valid and may appear several times.' },
   'WILD-003': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3; protocol.md §7.2', title: 'No wildcards in system topics except the RRPC request topic',
@@ -14,5 +14,29 @@ export const wildcards = {
   'WILD-005': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3', title: 'A wildcard unsubscribes the subscriptions it matches',
     statement: 'A wildcard UNSUBSCRIBE removes the subscriptions it matches (succeeding when none); ${pid}/${dn}/# clears every user-topic subscription.' },
   'WILD-006': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3; access-rules.md §4', title: 'Wildcards stay inside the device\'s namespace',
-    statement: 'A wildcard filter outside ${pid}/${dn}/ (another device, the whole product, #) gets SUBACK 0x80.' },
+    statement: 'A wildcard filter outside ${pid}/${dn}/ (another device, the whole product, #) gets SUBACK 0x80.', tags: ['negative'] },
+  // new: IoT Hub
+  'WILD-007': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3', title: '# also matches its parent level',
+    statement: 'A subscription ${pid}/${dn}/data/# delivers messages on ${pid}/${dn}/data itself as well as on its sub-levels the device may subscribe ("本级以及所有子级").' },
+  'WILD-008': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3', title: '+ matches exactly one level',
+    statement: 'A subscription ${pid}/${dn}/a/+ delivers a message on ${pid}/${dn}/a/x but not on ${pid}/${dn}/a/x/y or ${pid}/${dn}/a, for permitted topics.', tags: ['boundary'] },
+  'WILD-009': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3; access-rules.md §4', title: 'A user-topic wildcard never reaches system topics',
+    statement: 'A subscription ${pid}/${dn}/# delivers no message published on the device\'s $ system topics.' },
+  'WILD-010': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3; access-rules.md §5', title: 'A wildcard UNSUBSCRIBE keeps what it does not cover',
+    statement: 'A wildcard UNSUBSCRIBE leaves in place every subscription it does not fully cover (e.g. UNSUBSCRIBE ${pid}/${dn}/a/+ keeps ${pid}/${dn}/a/#), and UNSUBACK is always sent.',
+    choice: 'access-rules.md §5 reads "matched" in the seed as "covered" (every topic the subscription matches, the filter matches).', tags: ['unconfirmed'] },
+  'WILD-011': { level: 'MUST', capability: 'tencent-wildcards', source: 'seed §1.1.3; protocol.md §7.2', title: 'A concrete RRPC request topic may be subscribed',
+    statement: 'A SUBSCRIBE to $rrpc/rxd/${pid}/${dn}/<one level> is granted, since the permission\'s + matches a concrete level.',
+    choice: 'A + in a permission matches a + or a concrete level in the filter (protocol.md §2.3 RECOMMENDATION).', tags: ['unconfirmed'] },
+  // new: plain MQTT broker
+  'WILD-012': { level: 'MUST', capability: 'mqtt-wildcards', source: 'MQTT 3.1.1 §4.7.1.2 (plain-broker profile)', title: 'MQTT # matches the parent and every descendant',
+    statement: 'A subscription a/# delivers messages on a, a/b and a/b/c.' },
+  'WILD-013': { level: 'MUST', capability: 'mqtt-wildcards', source: 'MQTT 3.1.1 §4.7.1.3 (plain-broker profile)', title: 'MQTT + at any level',
+    statement: 'A + may stand at any level including the first (+/b, a/+/c, +), matches exactly one level, and matches an empty level (a/+ matches a/).' },
+  'WILD-014': { level: 'MUST', capability: 'mqtt-wildcards', source: 'MQTT 3.1.1 §4.7 (plain-broker profile)', title: 'MQTT filters have no namespace',
+    statement: 'A subscription # delivers every message published by any client on any topic not starting with $.' },
+  'WILD-015': { level: 'MUST', capability: 'mqtt-wildcards', source: 'MQTT 3.1.1 §4.7.2 (plain-broker profile)', title: 'Leading wildcards do not match $ topics',
+    statement: 'Subscriptions # and +/x deliver no message on a topic starting with $ (e.g. $SYS/x).' },
+  'WILD-016': { level: 'MUST', capability: 'mqtt-wildcards', source: 'MQTT 3.1.1 §4.7.1 (plain-broker profile)', title: 'Malformed MQTT filters are refused',
+    statement: 'A SUBSCRIBE with a filter such as a/b#, a/#/c or a+ gets return code 0x80 or makes the broker close the connection.', tags: ['negative'] },
 } as const satisfies Record<string, Requirement>;

@@ -1,0 +1,30 @@
+/** Device log: level negotiation over $log topics and log upload over HTTP (protocol.md §6; seed §1.6; compat.md). */
+import type { Requirement } from './types.js';
+
+export const log = {
+  'LOG-001': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.1; seed §1.6.2', title: 'get_log_level is answered',
+    statement: 'A {"type":"get_log_level","clientToken":T} on $log/operation/${pid}/${dn} is answered on $log/operation/result/${pid}/${dn} with {"type":"get_log_level","clientToken":T,"log_level":L,"result":0,"timestamp":Unix seconds}.' },
+  'LOG-002': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.1; seed §1.6.2', title: 'log_level is an integer from 0 to 4',
+    statement: 'log_level is a JSON integer 0 (do not upload), 1 (error), 2 (warning), 3 (info) or 4 (debug), and a device whose level was never set gets 0.',
+    choice: 'The default 0 is not documented; it matches "upload only when the platform asks" (seed §1.6.1).', tags: ['unconfirmed'] },
+  'LOG-003': { level: 'SHOULD', capability: 'device-log', source: 'protocol.md §6.1, §9.7 (DescribeDevice.LogLevel)', title: 'DescribeDevice shows the log level',
+    statement: 'DescribeDevice returns LogLevel equal to the log_level the hub answers the device with.' },
+  'LOG-004': { level: 'SHOULD', capability: 'device-log', source: 'protocol.md §6.1; seed §1.6.2', title: 'A level change is pushed to the device',
+    statement: 'When the device\'s log level is changed on the platform, the device receives on its $log result topic a message with the new numeric log_level, result 0 and a timestamp.',
+    choice: 'The push is {"type":"log_level","log_level":N,"result":0,"timestamp":s} (protocol.md §6.1 RECOMMENDATION; SDKs read only log_level); UpdateDeviceLogLevel is a 2021-04-08 action, so the change comes through hubcheck\'s test-control interface.', tags: ['unconfirmed'] },
+  'LOG-005': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.2; seed §1.6.3', title: 'Log upload over HTTP is accepted',
+    statement: 'POST /device/reportlog with JSON {"ProductId","DeviceName","Message":[…]} signed as the HTTP gateway requires (HTTP-002) is answered {"Response":{"RequestId":…}} with status 200.' },
+  'LOG-006': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.2; seed §1.6.3.2; compat.md', title: 'Log lines carry a level tag',
+    statement: 'Message elements beginning with DBG, INF, ERR or WRN are accepted, including one element holding many lines (as the Java SDK sends).', tags: ['compat'] },
+  'LOG-007': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.2, §8.4', title: 'Malformed log uploads are refused',
+    statement: 'A reportlog request without ProductId, DeviceName or a Message array, or with a bad signature, is answered with a Response.Error and stores nothing.',
+    choice: 'Codes as HTTP-007 and HTTP-009 (InvalidParameterValue, AuthFailure.SignatureFailure; protocol.md §8.4 RECOMMENDATION).', tags: ['unconfirmed', 'negative'] },
+  'LOG-008': { level: 'SHOULD', capability: 'device-log', source: 'protocol.md §6, §11 (7-day retention); Appendix A ListSDKLog', title: 'Uploaded logs can be read back',
+    statement: 'Lines uploaded with reportlog are returned by ListSDKLog (MinTime, MaxTime, Keywords) as SDKLogItem entries with ProductID, DeviceName, Level and Content for 7 days.',
+    choice: 'That ListSDKLog serves reportlog uploads is inferred from its name and item fields.', tags: ['unconfirmed'] },
+  'LOG-009': { level: 'SHOULD', capability: 'legacy-http', source: 'protocol.md §6.3; compat.md', title: 'Legacy C SDK log upload',
+    statement: 'POST /cgi-bin/report-log with a text body of the 112-byte header (40-byte hex HMAC-SHA1 keyed with the PSK\'s first 24 characters over the bytes after it, \'P\' control byte, product id, NUL-padded device name, 10-digit timestamp) and "\\n\\f"-separated entries is answered with JSON "Retcode": 0.', tags: ['compat'] },
+  'LOG-010': { level: 'SHOULD', capability: 'legacy-http', source: 'protocol.md §6.3', title: 'Legacy log uploads are authenticated',
+    statement: 'A /cgi-bin/report-log upload whose signature does not match is answered with a non-zero Retcode and stores nothing.',
+    choice: 'The failure reply is undocumented; the reference hub answers {"Retcode":-1} (inference).', tags: ['unconfirmed', 'negative'] },
+} as const satisfies Record<string, Requirement>;

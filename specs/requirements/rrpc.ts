@@ -1,0 +1,33 @@
+/** RRPC: synchronous cloud-to-device calls over $rrpc topics (protocol.md §7.2; seed §1.3.2). */
+import type { Requirement } from './types.js';
+
+export const rrpc = {
+  'RRPC-001': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2; seed §1.3.2', title: 'An RRPC request reaches the device with a processID',
+    statement: 'PublishRRPCMessage(ProductId, DeviceName, Payload) publishes Payload (UTF-8) to a device subscribed to $rrpc/rxd/${pid}/${dn}/+ on $rrpc/rxd/${pid}/${dn}/${processID}, processID a decimal message id unique among pending calls.' },
+  'RRPC-002': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2; seed §1.3.2', title: 'The device reply completes the call',
+    statement: 'A device PUBLISH on $rrpc/txd/${pid}/${dn}/${processID} within 3 s makes the pending PublishRRPCMessage return MessageId (integer) and PayloadBase64 = Base64 of the reply bytes.' },
+  'RRPC-003': { level: 'SHOULD', capability: 'rrpc', source: 'protocol.md §7.2', title: 'MessageId equals the processID',
+    statement: 'The MessageId returned by PublishRRPCMessage equals the processID of the request topic.',
+    choice: 'protocol.md §7.2 RECOMMENDATION (use the same number); the docs mask both values.', tags: ['unconfirmed'] },
+  'RRPC-004': { level: 'SHOULD', capability: 'rrpc', source: 'protocol.md §7.2 (PY-SDK log)', title: 'RRPC requests are sent at QoS 0',
+    statement: 'The request PUBLISH on $rrpc/rxd is sent with QoS 0.' },
+  'RRPC-005': { level: 'MUST', capability: 'rrpc', source: 'seed §1.3.2; protocol.md §7.2, §11', title: 'An unanswered RRPC times out after 10 s',
+    statement: 'When the device does not reply, PublishRRPCMessage fails with FailedOperation.RRPCTimeout about 10 s after the request (not before 4 s, not after 15 s).',
+    choice: 'The seed (and the limits table) say 10 s and the seed wins over the 4 s of the developer doc; the bounds give network slack.', tags: ['slow'] },
+  'RRPC-006': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2; seed §1.3.2', title: 'Replies are matched by processID',
+    statement: 'A reply on $rrpc/txd/${pid}/${dn}/${other id} does not complete a pending call, and two concurrent calls to one device each get the reply sent with their own processID.' },
+  'RRPC-007': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'RRPC to an offline device',
+    statement: 'PublishRRPCMessage to a registered device that is not connected fails at once with FailedOperation.DeviceOffline.', tags: ['negative'] },
+  'RRPC-008': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'RRPC to a device not subscribed',
+    statement: 'PublishRRPCMessage to a connected device with no subscription matching its $rrpc/rxd topic fails at once with FailedOperation.DeviceNoSubscription.',
+    choice: 'Failing at once rather than after the timeout follows the error\'s description ("device not subscribed to the RRPC topic").', tags: ['unconfirmed', 'negative'] },
+  'RRPC-009': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'RRPC to unknown or disabled devices',
+    statement: 'PublishRRPCMessage to an unknown device fails with ResourceNotFound.DeviceNotExist, and to a disabled device with FailedOperation.DeviceAlreadyDisabled.',
+    choice: 'A disabled device is also offline (AUTH-010); the reference hub checks "disabled" before "offline" so the more specific code wins.', tags: ['unconfirmed', 'negative'] },
+  'RRPC-010': { level: 'SHOULD', capability: 'rrpc', source: 'protocol.md §7.2', title: 'Late RRPC replies are dropped',
+    statement: 'A reply published after its call timed out is accepted from the device (PUBACK for QoS 1) but reaches no subscriber and no later call.',
+    choice: 'Undocumented; dropping keeps the device connection healthy and stale replies out of later calls.', tags: ['unconfirmed', 'slow'] },
+  'RRPC-011': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'Oversized RRPC payloads are refused',
+    statement: 'PublishRRPCMessage whose request PUBLISH would exceed 16384 bytes fails with InvalidParameterValue.PayloadOverLimit and sends nothing.',
+    choice: 'The RRPC payload limit is undocumented; the reference hub applies the MQTT packet limit (LIM-003).', tags: ['unconfirmed', 'boundary', 'negative'] },
+} as const satisfies Record<string, Requirement>;
