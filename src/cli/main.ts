@@ -24,6 +24,23 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runCommand(opts);
     });
 
+  program.command('list')
+    .description('list the requirement catalogue with the number of tests behind each id (offline)')
+    .option('--area <area>', 'only this area, e.g. auth, wildcards, shadow')
+    .option('--untested', 'only requirements no test cites')
+    .action(async (opts: { area?: string; untested?: boolean }) => {
+      const { listCommand } = await import('./catalogue-commands.js');
+      exitCode = await listCommand(opts, (s) => process.stdout.write(`${s}\n`));
+    });
+
+  program.command('explain')
+    .description('explain one requirement: statement, source, level, choice, tests and last verdict (offline)')
+    .argument('<id>', 'a requirement id, e.g. AUTH-001')
+    .action(async (id: string) => {
+      const { explainCommand } = await import('./catalogue-commands.js');
+      exitCode = await explainCommand(id, (s) => process.stdout.write(`${s}\n`));
+    });
+
   program.command('hub')
     .description('start the reference hub standalone and print its endpoints and API credentials')
     .allowUnknownOption(true)

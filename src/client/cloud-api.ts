@@ -27,8 +27,11 @@ export interface RawCall {
 
 export interface RawAnswer { status: number; text: string; json: { Response?: Record<string, unknown> & { Error?: { Code: string; Message: string }; RequestId?: string } } | undefined }
 
+/** Sees every answer; the suites use it to check each against the cloud API schemas. */
+export type AnswerObserver = (action: string, answer: RawAnswer) => void;
+
 export class CloudApi {
-  constructor(private readonly config: CloudApiConfig, private readonly trace?: Trace) {}
+  constructor(private readonly config: CloudApiConfig, private readonly trace?: Trace, private readonly observe?: AnswerObserver) {}
 
   get host(): string {
     return new URL(this.config.endpoint).host;
@@ -68,6 +71,8 @@ export class CloudApi {
     this.trace?.add('cloud-api', `← HTTP ${res.status} ${text.slice(0, 240)}`);
     let json: RawAnswer['json'];
     try { json = JSON.parse(text); } catch { json = undefined; }
-    return { status: res.status, text, json };
+    const answer = { status: res.status, text, json };
+    this.observe?.(c.action, answer);
+    return answer;
   }
 }

@@ -35,10 +35,30 @@ export function formatSummary(result: RunResult, opts: { color: boolean }): stri
     }
   }
 
+  if (result.coverage?.length) out.push('', ...formatCoverage(result, c));
+
   out.push('');
   if (withErrors) out.push(c.yellow(`${s.errors} errored`));
   // CI tooling greps this exact phrasing: colour wraps the whole line, never the numbers alone.
   const final = `${s.passed} passed, ${s.failed} failed, ${s.notApplicable} not applicable`;
   out.push(s.failed + s.errors > 0 ? c.red(c.bold(final)) : c.green(c.bold(final)));
   return out.join('\n');
+}
+
+/** Requirement coverage per area, then the MUSTs no test exercised, grouped by area. */
+function formatCoverage(result: RunResult, c: ReturnType<typeof pc.createColors>): string[] {
+  const rows = result.coverage ?? [];
+  const header = ['requirements', 'applicable', 'tested', 'passed', 'failed'];
+  const cells = rows.map((r) => [r.area, String(r.requirements), String(r.tested), String(r.passed), String(r.failed)]);
+  const total = rows.reduce((t, r) => [t[0]! + r.requirements, t[1]! + r.tested, t[2]! + r.passed, t[3]! + r.failed], [0, 0, 0, 0]);
+  cells.push(['all', ...total.map(String)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const line = (v: string[]) => v.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
+  const out = [c.bold(line(header)), ...cells.map((r) => (Number(r[4]) > 0 ? c.red(line(r)) : line(r)))];
+  const untested = rows.filter((r) => r.untestedMust.length);
+  if (untested.length) {
+    out.push('', c.bold(`MUSTs without a test (${untested.reduce((n, r) => n + r.untestedMust.length, 0)}):`));
+    for (const r of untested) out.push(`  ${r.area}: ${r.untestedMust.join(' ')}`);
+  }
+  return out;
 }

@@ -23,8 +23,17 @@ export interface AreaSummary { area: string; tests: number; passed: number; fail
 
 export interface RunResult {
   runId: string; startedAt: string; finishedAt: string; hubcheckVersion: string;
-  target: { name: string; launcher: string; profile: string; endpoints: Record<string, string>; faults?: string[] };
+  target: { name: string; launcher: string; profile: string; endpoints: Record<string, string>; faults?: string[]; capabilities?: string[] };
   summary: { tests: number; passed: number; failed: number; notApplicable: number; errors: number; durationMs: number };
   areas: AreaSummary[];
   tests: TestResult[];
+  /** Every catalogue requirement's verdict over the tests that cite it. */
+  requirements?: RequirementResult[];
+  /** Per area: applicable requirements, how many a test exercised, passed and failed. */
+  coverage?: CoverageRow[];
 }
+
+/** fail: a MUST (or DEVIATION) test failed; warn: only SHOULD/MAY tests failed; untested: applicable, no test ran. */
+export type RequirementVerdict = 'pass' | 'fail' | 'warn' | 'not-applicable' | 'untested';
+export interface RequirementResult { id: string; verdict: RequirementVerdict; level: string; area: string; tests: string[] }
+export interface CoverageRow { area: string; requirements: number; tested: number; passed: number; failed: number; untestedMust: string[] }

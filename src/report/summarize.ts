@@ -34,11 +34,13 @@ export function summarize(
   return { summary: { ...total, durationMs }, areas };
 }
 
-/** 0 only when nothing failed or errored; checks the tests too, in case the summary is stale. */
+/**
+ * 0 only when nothing that matters failed: no test errored, and no requirement failed. With
+ * requirement verdicts present, a failure that only touches SHOULD/MAY requirements is a
+ * warning; without them, any failed test counts.
+ */
 export function exitCodeFor(result: RunResult): 0 | 1 {
-  const bad =
-    result.summary.failed > 0 ||
-    result.summary.errors > 0 ||
-    result.tests.some((t) => t.verdict === 'fail' || t.verdict === 'error');
-  return bad ? 1 : 0;
+  if (result.summary.errors > 0 || result.tests.some((t) => t.verdict === 'error')) return 1;
+  if (result.requirements) return result.requirements.some((r) => r.verdict === 'fail') ? 1 : 0;
+  return result.summary.failed > 0 || result.tests.some((t) => t.verdict === 'fail') ? 1 : 0;
 }

@@ -15,6 +15,7 @@ export class ConformanceReporter implements Reporter {
   constructor(private readonly root: string, private readonly progress?: ProgressSink) {}
 
   onTestCaseResult(testCase: TestCase): void {
+    if (testCase.options.mode !== 'run') return; // left out by --only
     this.done++;
     const state = testCase.result().state;
     const mark = state === 'passed' ? '.' : state === 'failed' ? 'F' : state === 'skipped' ? '-' : '?';

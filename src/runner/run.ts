@@ -1,7 +1,5 @@
 /** Runs the conformance suites against a target through vitest's Node API and writes the reports. */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createVitest } from 'vitest/node';
 import { HubcheckError } from '../errors.js';
 import type { RunResult } from '../report/model.js';
@@ -9,11 +7,11 @@ import { summarize } from '../report/summarize.js';
 import { newRunId, writeReports } from '../report/write.js';
 import { loadDescriptor, type TargetDescriptor } from '../target/descriptor.js';
 import { launch } from '../target/launch.js';
+import { coverageByArea, foldRequirements } from './coverage.js';
+import { ROOT, VERSION } from './paths.js';
 import { ConformanceReporter, type ProgressSink } from './reporter.js';
 import './vitest-context.js';
 
-export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const VERSION: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
 export interface RunOptions {
   /** A descriptor file, or a descriptor object; default: the embedded reference hub. */
@@ -70,11 +68,13 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     hubcheckVersion: VERSION,
-    target: { name: t.name, launcher: t.launcher, profile: t.profile, endpoints: { ...t.endpoints }, faults: t.faults },
+    target: { name: t.name, launcher: t.launcher, profile: t.profile, endpoints: { ...t.endpoints }, faults: t.faults, capabilities: t.capabilities },
     summary,
     areas,
     tests,
   };
+  result.requirements = foldRequirements(tests, t.capabilities);
+  result.coverage = coverageByArea(result.requirements);
   if (o.noReports) return { result, runErrors: reporter.runErrors };
   const paths = await writeReports(o.reportDir ?? path.join(process.cwd(), 'reports', runId), result);
   return { result, paths, runErrors: reporter.runErrors };

@@ -10,10 +10,10 @@ export type Launcher = 'embedded' | 'external';
 export interface TargetDescriptor {
   name?: string;
   launcher: Launcher;
-  profile?: 'tencent-hub';
+  profile?: 'tencent-hub' | 'mqtt-core';
   endpoints?: { mqtt?: string; ws?: string; api?: string };
   cloudApi?: { secretId: string; secretKey: string; region?: string; signedHost?: string };
-  capabilities?: { missing?: string[] };
+  capabilities?: { missing?: string[]; extra?: string[] };
   limits?: { topicBytes?: number; packetBytes?: number; keepaliveMaxSeconds?: number; devicesPerProduct?: number };
   embedded?: { faults?: string[]; devicesPerProduct?: number };
 }

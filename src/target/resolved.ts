@@ -1,15 +1,16 @@
 /** The target as the suites see it: plain, serialisable data handed to every test file through vitest's provide/inject. */
 import { KEEPALIVE_MAX_S, MAX_DEVICES_PER_PRODUCT, MAX_PACKET_BYTES, MAX_TOPIC_BYTES } from '../protocol/limits.js';
+import type { ProfileName } from '../../specs/requirements/index.js';
 import type { Launcher } from './descriptor.js';
 
 export interface ResolvedTarget {
   name: string;
   launcher: Launcher;
-  profile: 'tencent-hub';
+  profile: ProfileName;
   endpoints: { mqtt: string; ws?: string; api: string };
   cloudApi: { secretId: string; secretKey: string; region: string; signedHost?: string };
-  /** Capabilities of the profile the target does not offer. */
-  missing: string[];
+  /** Every capability the target offers (profile − missing + extra): a requirement applies iff its capability is here. */
+  capabilities: string[];
   limits: { topicBytes: number; packetBytes: number; keepaliveMaxSeconds: number; devicesPerProduct: number };
   /** Faults switched on in an embedded reference hub (selftest). */
   faults: string[];

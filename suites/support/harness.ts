@@ -2,12 +2,13 @@
 import fc from 'fast-check';
 import { inject, test, type TestContext } from 'vitest';
 import '../../src/runner/vitest-context.js';
-import { CloudApi } from '../../src/client/cloud-api.js';
+import { CloudApi, type RawAnswer } from '../../src/client/cloud-api.js';
 import { Device, type DeviceOptions } from '../../src/client/device.js';
 import { RawConnection } from '../../src/client/raw.js';
 import { Trace } from '../../src/client/trace.js';
 import { deviceLogin, type LoginOptions } from '../../src/protocol/credentials.js';
 import type { ResolvedTarget } from '../../src/target/resolved.js';
+import { definitionNames, validatePayload } from '../../src/schema/index.js';
 import { REQUIREMENTS, type ReqId } from '../../specs/requirements/index.js';
 import type { DeviceCredentials } from './provision.js';
 
@@ -20,11 +21,30 @@ export function currentTarget(): ResolvedTarget {
 /** Everything one test uses to talk to the hub; closes what it opened. */
 export class Harness {
   readonly trace = new Trace();
+  /** Payloads from the hub that do not match their schema; any makes the test fail. */
+  readonly schemaViolations: string[] = [];
   private readonly opened: { end(): unknown }[] = [];
   constructor(readonly target: ResolvedTarget, readonly ctx: TestContext) {}
 
   api(): CloudApi {
-    return new CloudApi({ endpoint: this.target.endpoints.api, ...this.target.cloudApi }, this.trace);
+    return new CloudApi({ endpoint: this.target.endpoints.api, ...this.target.cloudApi }, this.trace, (action, answer) => this.checkApiAnswer(action, answer));
+  }
+
+  /** Validates a payload the hub sent against its schema; a violation is kept as evidence and fails the test. */
+  expectSchema(ref: string, payload: unknown, origin: string): void {
+    const r = validatePayload(ref, payload, origin);
+    if (!r.ok) {
+      this.schemaViolations.push(r.text);
+      this.trace.add('schema', r.text);
+    }
+  }
+
+  private checkApiAnswer(action: string, answer: RawAnswer): void {
+    const origin = `HTTP answer to ${action}`;
+    if (!answer.json) return this.expectSchema('cloud-api.schema.json#/$defs/envelope', answer.text, origin);
+    if (answer.json.Response?.Error) return this.expectSchema('cloud-api.schema.json#/$defs/errorResponse', answer.json, origin);
+    const def = `${action}Response`;
+    this.expectSchema(`cloud-api.schema.json#/$defs/${CLOUD_API_DEFS.has(def) ? def : 'envelope'}`, answer.json, origin);
   }
 
   /** Logs a device in over TCP (or WebSocket with transport 'ws') with freshly signed credentials. */
@@ -58,8 +78,10 @@ export class Harness {
   }
 }
 
+const CLOUD_API_DEFS = new Set(definitionNames('cloud-api.schema.json'));
+
 function capabilityGap(target: ResolvedTarget, ids: readonly ReqId[]): string | undefined {
-  const missing = ids.map((id) => REQUIREMENTS[id].capability).filter((c) => target.missing.includes(c));
+  const missing = ids.map((id) => REQUIREMENTS[id].capability as string).filter((c) => !target.capabilities.includes(c));
   return missing.length ? `the target does not offer ${[...new Set(missing)].join(', ')}` : undefined;
 }
 
@@ -73,6 +95,7 @@ export function req(ids: readonly ReqId[], title: string, fn: (h: Harness) => Pr
     ctx.onTestFailed(() => { ctx.task.meta.evidence = h.trace.evidence(); });
     try {
       await fn(h);
+      if (h.schemaViolations.length) throw new Error(`the hub sent ${h.schemaViolations.length} payload(s) that do not match their schema:\n${h.schemaViolations.join('\n')}`);
     } finally {
       await h.close();
     }

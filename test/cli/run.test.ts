@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validatePayload } from '../../src/schema/index.js';
 import { freePorts, hubcheck, startHubProcess } from './helpers.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hubcheck-'));
@@ -19,6 +20,10 @@ describe('hubcheck run', () => {
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toMatch(/AUTH-004/);
       const results = JSON.parse(readFileSync(path.join(reportDir, 'results.json'), 'utf8'));
+      const valid = validatePayload('results.schema.json#', results, 'results.json');
+      expect(valid.ok, valid.ok ? '' : valid.text).toBe(true);
+      expect(results.requirements.find((r: { id: string }) => r.id === 'AUTH-004').verdict).toBe('fail');
+      expect(r.stdout).toMatch(/requirements\s+applicable\s+tested\s+passed\s+failed/);
       const failed = results.tests.filter((t: { verdict: string }) => t.verdict === 'fail');
       expect(failed.map((t: { requirements: string[] }) => t.requirements).flat()).toContain('AUTH-004');
       const evidence = JSON.stringify(failed.find((t: { requirements: string[] }) => t.requirements.includes('AUTH-004')).evidence);

@@ -66,6 +66,7 @@ export const CreateDevice: Action = {
     const psk = keyProduct ? (definedPsk ?? newDevicePsk()) : null;
     ctx.registry.createDevice(productId, deviceName, psk, attributeTags, ctx.nowSeconds());
     // certificate products: this hub issues no certificates (DeviceCert/DevicePrivateKey are empty)
-    return { DeviceName: deviceName, DevicePsk: psk ?? '', DeviceCert: '', DevicePrivateKey: '' };
+    // The real service always answers with the LoRa fields too (empty for other devices); SDKs expect them.
+    return { DeviceName: deviceName, DevicePsk: psk ?? '', DeviceCert: '', DevicePrivateKey: '', LoraDevEui: '', LoraMoteType: 0 };
   },
 };
