@@ -4,12 +4,18 @@ import type { Server } from 'node:http';
 import { createAcl } from './acl/index.js';
 import { createConnectPolicy } from './auth/connect.js';
 import { Sessions } from './auth/sessions.js';
+import { ACTIONS } from './api/actions/index.js';
+import type { Action } from './api/context.js';
 import { createApiServer } from './api/server.js';
 import { listen, startBroker, type RunningBroker } from './broker.js';
 import { FAULTS, parseFaults } from './faults.js';
 import { DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_PRODUCTS_PER_ACCOUNT } from './limits.js';
 import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
+import { createClock, type Clock } from './clock.js';
+import { createServiceContext } from './services/context.js';
+import { SERVICES } from './services/index.js';
+import type { HttpRoute, HubService } from './services/types.js';
 
 export { FAULTS } from './faults.js';
 
@@ -31,7 +37,26 @@ export interface RunningHub {
   endpoints: { mqtt: string; ws: string; api: string };
   credentials: { secretId: string; secretKey: string };
   faults: string[];
+  /** The hub's clock (advance it to test limits measured in hours). */
+  clock: Clock;
   close(): Promise<void>;
+}
+
+/** Every action and HTTP route the core API and the device services serve; a name served twice is a wiring bug. */
+function serviceTables(services: readonly HubService[]): { actions: Record<string, Action>; routes: Record<string, HttpRoute> } {
+  const actions: Record<string, Action> = { ...ACTIONS };
+  const routes: Record<string, HttpRoute> = {};
+  for (const service of services) {
+    for (const [name, action] of Object.entries(service.actions ?? {})) {
+      if (actions[name]) throw new Error(`service ${service.name}: action ${name} is already served`);
+      actions[name] = action;
+    }
+    for (const [path, route] of Object.entries(service.http ?? {})) {
+      if (routes[path]) throw new Error(`service ${service.name}: HTTP route ${path} is already served`);
+      routes[path] = route;
+    }
+  }
+  return { actions, routes };
 }
 
 function checkPort(name: string, value: number | undefined, fallback: number): number {
@@ -72,8 +97,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
   };
-  const nowMs = options.now ?? Date.now;
+  const clock = createClock(options.now ?? Date.now);
+  const nowMs = () => clock.now();
   const nowSeconds = () => Math.floor(nowMs() / 1000);
+  const tables = serviceTables(SERVICES);
+  const started: HubService[] = [];
   const log = options.log ?? (() => {});
 
   const registry = new Registry(options.dataFile ?? ':memory:');
@@ -95,7 +123,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       attach: (client) => attach!(client),
       log,
     });
-    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log }, credentials });
+    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, log });
+    for (const service of SERVICES) {
+      await service.start?.(hub);
+      started.push(service);
+    }
+    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, ...tables });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
     const url = (scheme: string, port: number, path = '') => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
     const endpoints = {
@@ -112,10 +145,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       endpoints,
       credentials,
       faults: [...faults],
+      clock,
       close() {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));
           apiServer.closeAllConnections();
+          for (const service of started.reverse()) await service.close?.();
           await runningBroker.close();
           await apiClosed;
           registry.close();
@@ -124,6 +159,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       },
     };
   } catch (err) {
+    for (const service of started.reverse()) await service.close?.();
     if (api?.listening) {
       api.closeAllConnections();
       api.close();

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { API_MAX_BODY_BYTES } from '../limits.js';
-import type { ActionContext } from './context.js';
+import type { HttpRoute } from '../services/types.js';
+import type { Action, ActionContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { ApiError, missing } from './errors.js';
 import type { Params } from './params.js';
@@ -17,6 +18,16 @@ const DISCARD_LIMIT_BYTES = 16 * API_MAX_BODY_BYTES;
 export interface ApiServerDeps {
   ctx: ActionContext;
   credentials: { secretId: string; secretKey: string };
+  /** Every action served: the core ones and those device services add. */
+  actions: Readonly<Record<string, Action>>;
+  /** Device-side HTTP routes (gateway, firmware downloads...): exact paths, or prefixes ending in '/'. */
+  routes?: Readonly<Record<string, HttpRoute>>;
+}
+
+function findRoute(routes: Readonly<Record<string, HttpRoute>>, path: string): HttpRoute | undefined {
+  if (Object.hasOwn(routes, path)) return routes[path];
+  const prefix = Object.keys(routes).filter((k) => k.endsWith('/') && path.startsWith(k)).sort((a, b) => b.length - a.length)[0];
+  return prefix ? routes[prefix] : undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -40,7 +51,7 @@ function errorBody(err: ApiError, requestId: string) {
 }
 
 /** Checks headers and signature, parses the body and runs the action; throws ApiError on any refusal. */
-function handle(deps: ApiServerDeps, req: IncomingMessage, body: Buffer): Record<string, unknown> {
+function handle(deps: ApiServerDeps, req: IncomingMessage, body: Buffer): Promise<Record<string, unknown>> {
   const action = header(req, 'x-tc-action');
   if (!action) throw missing('X-TC-Action (header)');
   const ts = header(req, 'x-tc-timestamp');
@@ -76,7 +87,7 @@ function handle(deps: ApiServerDeps, req: IncomingMessage, body: Buffer): Record
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new ApiError('InvalidRequest', 'the request body must be a JSON object of the action parameters');
   }
-  return dispatch(deps.ctx, action, params as Params);
+  return dispatch(deps.actions, deps.ctx, action, params as Params);
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {
@@ -84,7 +95,17 @@ export function createApiServer(deps: ApiServerDeps): Server {
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     const fail = (err: ApiError, status = 200, close = false) => send(res, status, errorBody(err, requestId), close);
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = path === '/' ? undefined : findRoute(deps.routes ?? {}, path);
+    if (route) {
+      try {
+        return route(req, res, deps.ctx.hub);
+      } catch (err) {
+        log(`http: ${path}: internal error: ${(err as Error).stack ?? String(err)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        return res.end('internal error\n');
+      }
+    }
     if (path !== '/') {
       req.resume();
       return fail(new ApiError('InvalidRequest', `the cloud API is served at POST / (got ${req.method} ${path})`), 404);
@@ -105,12 +126,12 @@ export function createApiServer(deps: ApiServerDeps): Server {
       else if (size > DISCARD_LIMIT_BYTES) req.destroy();
     });
     req.on('error', () => req.destroy());
-    req.on('end', () => {
+    req.on('end', async () => {
       if (size > API_MAX_BODY_BYTES) {
         return fail(new ApiError('RequestSizeLimitExceeded', `the request body is over ${API_MAX_BODY_BYTES} bytes`), 200, true);
       }
       try {
-        const result = handle(deps, req, Buffer.concat(chunks));
+        const result = await handle(deps, req, Buffer.concat(chunks));
         send(res, 200, { Response: { ...result, RequestId: requestId } });
       } catch (err) {
         if (err instanceof ApiError) {

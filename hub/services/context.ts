@@ -1,0 +1,49 @@
+// Builds the ServiceContext: server-originated publishes and a dispatcher of permitted device publishes by topic filter.
+
+import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import { covers, levels } from '../acl/topics.js';
+import type { Sessions } from '../auth/sessions.js';
+import type { Clock } from '../clock.js';
+import type { Faults } from '../faults.js';
+import type { Registry } from '../registry/index.js';
+import type { DeviceMessage, ServiceContext } from './types.js';
+
+export function createServiceContext(deps: { broker: Aedes; registry: Registry; sessions: Sessions; faults: Faults; clock: Clock; log: (line: string) => void }): ServiceContext {
+  const { broker, sessions, log } = deps;
+  const handlers: { filter: string[]; handler: (m: DeviceMessage) => void }[] = [];
+
+  // Aedes emits 'publish' after a message is routed; refused publishes never get here (acl/publish.ts swallows them).
+  broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
+    if (!client || handlers.length === 0) return;
+    const session = sessions.get(client);
+    if (!session) return;
+    const message: DeviceMessage = {
+      topic: packet.topic,
+      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+      qos: packet.qos === 1 ? 1 : 0,
+      productId: session.productId,
+      deviceName: session.deviceName,
+    };
+    const topic = levels(packet.topic);
+    for (const h of handlers) {
+      if (!covers(h.filter, topic)) continue;
+      try {
+        h.handler(message);
+      } catch (err) {
+        log(`service: handler for ${h.filter.join('/')} failed on ${packet.topic}: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  });
+
+  return {
+    ...deps,
+    publish(topic, payload, qos = 0) {
+      return new Promise((resolve, reject) => {
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, (err?: Error | null) => (err ? reject(err) : resolve()));
+      });
+    },
+    onDevicePublish(filter, handler) {
+      handlers.push({ filter: levels(filter), handler });
+    },
+  };
+}

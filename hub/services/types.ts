@@ -1,0 +1,44 @@
+// What a device service (shadow, OTA, config, log, broadcast, RRPC, NTP, HTTP gateway, rules...) plugs into the hub with.
+
+import type { Aedes } from 'aedes';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Action } from '../api/context.js';
+import type { Sessions } from '../auth/sessions.js';
+import type { Clock } from '../clock.js';
+import type { Faults } from '../faults.js';
+import type { Registry } from '../registry/index.js';
+
+/** A PUBLISH a logged-in device made that passed the ACL. */
+export interface DeviceMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  productId: string;
+  deviceName: string;
+}
+
+export interface ServiceContext {
+  broker: Aedes;
+  registry: Registry;
+  sessions: Sessions;
+  faults: Faults;
+  clock: Clock;
+  log(line: string): void;
+  /** Publishes from the hub itself (server-originated: deltas, OTA commands, RRPC requests...). */
+  publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
+  /** Calls `handler` for every permitted device PUBLISH whose topic matches the MQTT filter. */
+  onDevicePublish(filter: string, handler: (message: DeviceMessage) => void): void;
+}
+
+/** An HTTP route on the hub's API port (the cloud API itself is POST /). */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, ctx: ServiceContext) => void;
+
+export interface HubService {
+  name: string;
+  /** Cloud API actions this service adds, by X-TC-Action name. */
+  actions?: Readonly<Record<string, Action>>;
+  /** HTTP routes by exact path, or by prefix when the key ends with '/' (e.g. '/firmware/'). */
+  http?: Readonly<Record<string, HttpRoute>>;
+  start?(ctx: ServiceContext): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
