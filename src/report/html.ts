@@ -83,6 +83,19 @@ function counts(r: RunResult): string {
   return `<section class="cards" aria-label="Summary">${card('tests', s.tests, '')}${card('passed', s.passed, 'v-pass')}${card('failed', s.failed, 'v-fail')}${card('errors', s.errors, 'v-error')}${card('not applicable', s.notApplicable, 'v-not-applicable')}</section>`;
 }
 
+/** Requirement coverage per area, and the MUSTs no test exercised (collapsed: the list can be long). */
+function coverageSection(r: RunResult): string {
+  const rows = r.coverage ?? [];
+  if (rows.length === 0) return '';
+  const untested = rows.filter((c) => c.untestedMust.length);
+  const total = untested.reduce((n, c) => n + c.untestedMust.length, 0);
+  return `<section id="coverage"><h2>Requirement coverage</h2>
+<table class="areas"><thead><tr><th scope="col">Area</th><th scope="col">Applicable</th><th scope="col">Tested</th><th scope="col">Passed</th><th scope="col">Failed</th></tr></thead>
+<tbody>${rows.map((c) => `<tr${c.failed ? ' class="bad"' : ''}><td>${esc(c.area)}</td><td>${c.requirements}</td><td>${c.tested}</td><td>${c.passed}</td><td>${c.failed}</td></tr>`).join('\n')}</tbody></table>
+${total ? `<details><summary>${total} MUST requirement(s) without a test</summary><ul>${untested.map((c) => `<li><strong>${esc(c.area)}</strong>: ${c.untestedMust.map(esc).join(' ')}</li>`).join('')}</ul></details>` : ''}
+</section>`;
+}
+
 export function toHtml(result: RunResult): string {
   const byArea = new Map<string, TestResult[]>();
   for (const t of result.tests) {
@@ -113,6 +126,7 @@ ${counts(result)}
 <table class="areas"><thead><tr><th scope="col">Area</th><th scope="col">Tests</th><th scope="col">Passed</th><th scope="col">Failed</th><th scope="col">Errors</th><th scope="col">N/A</th></tr></thead>
 <tbody>${result.areas.map(areaRow).join('\n')}</tbody></table>
 </section>
+${coverageSection(result)}
 <section id="tests"><h2>Tests</h2>
 <div class="filter" id="filter" role="search" hidden>
 <input type="search" id="q" placeholder="Filter by name, requirement, file, error or evidence…" aria-label="Filter tests">
