@@ -1,8 +1,19 @@
 // The hub's clock: the wall clock plus an offset a test may advance (the test-clock capability), so limits measured in hours are testable in seconds.
 
 export interface Clock {
-  /** Milliseconds since the epoch as the hub sees them. */
+  /**
+   * The time clients see (milliseconds since the epoch, never offset): signatures, certificates, NTP answers,
+   * shadow metadata and event timestamps use it, because clients compare them with their own clocks.
+   */
   now(): number;
+  /** Same as now(): kept as the explicit name where signature freshness is judged. */
+  wall(): number;
+  /**
+   * The hub's retention clock: now() plus what a test has advanced it by. Only the 24 h limits of persistent
+   * sessions read it (offline message and session expiry), so advancing it never breaks a client's view or the
+   * work of other suites running against the same hub at the same time.
+   */
+  advanced(): number;
   /** Moves the hub's time forward; never backwards. */
   advance(ms: number): void;
   /** How far the clock has been advanced in total. */
@@ -12,7 +23,9 @@ export interface Clock {
 export function createClock(base: () => number = Date.now): Clock {
   let offset = 0;
   return {
-    now: () => base() + offset,
+    now: () => base(),
+    wall: () => base(),
+    advanced: () => base() + offset,
     advance(ms: number) {
       if (!Number.isFinite(ms) || ms < 0) throw new Error(`the clock only moves forward: advance(${ms}) refused`);
       offset += ms;

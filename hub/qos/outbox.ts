@@ -1,0 +1,150 @@
+// The QoS 1 sender of one connection: stored messages first (paced after a reconnect), then live ones, in order,
+// with at most 150 awaiting PUBACK; replaces Aedes' deliverQoS and emptyQueue for this client.
+//
+// Why not Aedes' own: Aedes writes every QoS 1 message at once (no in-flight window), replays stored messages in
+// a burst without DUP, and lets live messages overtake the replay. Here every QoS 1 delivery of the client goes
+// through one FIFO queue; a stored message that was sent on an earlier connection keeps its packet identifier
+// and is resent with DUP = 1 (MQTT 3.1.1 §4.4, QOS-018).
+
+import type { Aedes, Client } from 'aedes';
+import mqttPacket from 'mqtt-packet';
+import type { EventEmitter } from 'node:events';
+import type { Faults } from '../faults.js';
+import { MAX_INFLIGHT_QOS1, MAX_QUEUED_QOS1 } from '../limits.js';
+import type { SessionStore, StoredMessage } from './store.js';
+
+interface LivePacket { brokerId?: string; brokerCounter?: number; topic: string; payload: Buffer | string; qos: number; clientId?: string; nl?: boolean }
+
+interface Item {
+  topic: string;
+  payload: Buffer;
+  brokerId: string | undefined;
+  brokerCounter: number | undefined;
+  /** A stored message replayed after the reconnect (paced). */
+  replay: boolean;
+  /** For a resend: the packet identifier it had on the earlier connection. */
+  messageId?: number;
+}
+
+interface ClientInternals {
+  _parser: EventEmitter;
+  duplicates: Record<string, number>;
+  deliverQoS: (packet: LivePacket, cb: () => void) => void;
+  deliver0: (packet: LivePacket, cb: () => void) => void;
+}
+
+export interface OutboxDeps {
+  broker: Aedes;
+  store: SessionStore;
+  faults: Faults;
+  paceMs: number;
+  log: (line: string) => void;
+}
+
+/** Aedes' own dedupe: a message matching two subscriptions of a client is delivered once (lib/client.js). */
+function firstTime(client: ClientInternals, packet: LivePacket): boolean {
+  const id = packet.brokerId;
+  if (!id) return true;
+  const counter = packet.brokerCounter ?? 0;
+  if ((client.duplicates[id] ?? 0) >= counter) return false;
+  client.duplicates[id] = counter;
+  return true;
+}
+
+export function attachOutbox(client: Client, deps: OutboxDeps): void {
+  const { broker, store, faults, paceMs, log } = deps;
+  const internals = client as unknown as ClientInternals;
+  if (typeof internals.deliverQoS !== 'function' || typeof internals.deliver0 !== 'function' || !internals.duplicates || !internals._parser) {
+    throw new Error('aedes internals changed: client.deliverQoS/deliver0/duplicates/_parser were expected (see hub/qos/outbox.ts)');
+  }
+  const queue: Item[] = [];
+  const early: Item[] = []; // live messages that arrive between restoring subscriptions and the CONNACK
+  const inflight = new Set<number>();
+  let ready = false;
+  let nextId = 1;
+  let lastReplayAt = 0;
+  let timer: NodeJS.Timeout | null = null;
+
+  // Deliveries at QoS 1 for this client (Aedes binds client.deliverQoS into each subscription when it is made,
+  // so it is replaced here, before the client can subscribe).
+  internals.deliverQoS = (packet, cb) => {
+    if (packet.qos === 0) return internals.deliver0(packet, cb);
+    if (firstTime(internals, packet) && broker.authorizeForward(client, packet as never)) {
+      const item: Item = { topic: packet.topic, payload: Buffer.from(packet.payload), brokerId: packet.brokerId, brokerCounter: packet.brokerCounter, replay: false };
+      if (!ready) early.push(item);
+      else if (queue.length >= MAX_QUEUED_QOS1) log(`mqtt: ${client.id} has ${MAX_QUEUED_QOS1} QoS 1 messages waiting; one on ${packet.topic} is dropped`);
+      else queue.push(item);
+      pump();
+    }
+    setImmediate(cb); // never hold mqemitter's callback: one slow device must not stall the broker
+  };
+
+  internals._parser.prependListener('packet', (packet: { cmd: string; messageId?: number }) => {
+    if (packet.cmd === 'puback' && packet.messageId !== undefined && inflight.delete(packet.messageId)) setImmediate(pump);
+  });
+
+  client.once('connected', () => {
+    if (!client.clean) {
+      // Stored messages first, in the order they were stored (the fault reverses them).
+      const stored: StoredMessage[] = [...store.messages(client.id)];
+      if (faults.has('reorder-offline-queue')) stored.reverse();
+      for (const m of stored) {
+        queue.push({ topic: m.topic, payload: m.payload, brokerId: m.brokerId, brokerCounter: m.brokerCounter, replay: true, ...(m.messageId !== undefined ? { messageId: m.messageId } : {}) });
+      }
+    }
+    for (const item of early) {
+      if (!queue.some((q) => q.brokerId === item.brokerId && q.brokerCounter === item.brokerCounter)) queue.push(item);
+    }
+    early.length = 0;
+    ready = true;
+    pump();
+  });
+  client.conn.once('close', () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    queue.length = 0;
+  });
+
+  function allocateId(): number {
+    const reserved = new Set(store.messages(client.id).map((m) => m.messageId));
+    for (let tries = 0; tries < 65535; tries++) {
+      const id = nextId;
+      nextId = nextId >= 65535 ? 1 : nextId + 1;
+      if (!inflight.has(id) && !reserved.has(id)) return id;
+    }
+    throw new Error('no free packet identifier');
+  }
+
+  function pump(): void {
+    if (!ready || timer || client.closed || !client.connected) return;
+    const windowFull = () => !faults.has('ignore-inflight-limit') && inflight.size >= MAX_INFLIGHT_QOS1; // LIM-010
+    while (queue.length > 0 && !windowFull()) {
+      const item = queue[0]!;
+      if (item.replay) {
+        const wait = lastReplayAt + paceMs - Date.now(); // QOS-021: stored messages at paceMs intervals (real time)
+        if (lastReplayAt > 0 && wait > 0) {
+          timer = setTimeout(() => { timer = null; pump(); }, wait);
+          return;
+        }
+        lastReplayAt = Date.now();
+      }
+      queue.shift();
+      send(item);
+    }
+  }
+
+  function send(item: Item): void {
+    const stored = client.clean ? undefined : store.find(client.id, item.brokerId, item.brokerCounter);
+    if (item.replay && !stored) return; // acknowledged or expired meanwhile
+    const resend = item.messageId !== undefined;
+    const messageId = resend ? item.messageId! : allocateId();
+    if (stored) stored.messageId = messageId;
+    inflight.add(messageId);
+    const dup = resend && !faults.has('no-dup-on-redelivery'); // QOS-018
+    try {
+      mqttPacket.writeToStream({ cmd: 'publish', topic: item.topic, payload: item.payload, qos: 1, messageId, dup, retain: false }, client.conn);
+    } catch (err) {
+      log(`mqtt: cannot write to ${client.id}: ${String(err)}`);
+    }
+  }
+}

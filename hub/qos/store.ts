@@ -1,0 +1,204 @@
+// Persistent sessions on top of Aedes' in-memory persistence: which ClientIds have a session, when each went offline,
+// and the QoS 1 messages stored for it (at most 150, at most 24 h on the hub clock).
+//
+// Aedes keeps subscriptions for CleanSession = 0 clients in its persistence and enqueues every QoS 1 message that
+// matches one of them through persistence.outgoingEnqueueCombi (online or offline). We replace the outgoing-queue
+// methods of that persistence instance with this store, so the caps, the expiry and the faults live in one place;
+// subscriptions, wills and the QoS 2 incoming store stay Aedes' own. The replay after a reconnect is not Aedes'
+// emptyQueue (outgoingStream answers an empty stream): outbox.ts sends stored messages itself, paced and windowed.
+
+import type { Aedes, Client } from 'aedes';
+import { Readable } from 'node:stream';
+import type { Clock } from '../clock.js';
+import type { Faults } from '../faults.js';
+import { MAX_STORED_MESSAGES, SESSION_TTL_MS, STORED_MESSAGE_TTL_MS } from '../limits.js';
+import { covers, levels } from '../acl/topics.js';
+
+/** One stored QoS 1 message; messageId is set once it was sent (so a resend after a reconnect carries DUP = 1). */
+export interface StoredMessage {
+  readonly brokerId: string;
+  readonly brokerCounter: number;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly storedAt: number;
+  messageId: number | undefined;
+}
+
+export interface SessionRecord {
+  /** The connection currently bound to this session, if any. */
+  client: Client | null;
+  /** Hub-clock time of the last disconnect (for the 24 h session expiry). */
+  disconnectedAt: number;
+  messages: StoredMessage[];
+}
+
+interface PublishLike { brokerId?: string; brokerCounter?: number; topic: string; payload?: Buffer | string; qos?: number; messageId?: number }
+interface SubLike { clientId: string; topic: string; qos: number }
+
+/** The persistence methods we take over or call; the rest of the instance is Aedes' memory persistence. */
+interface PersistenceInternals {
+  outgoingEnqueue(sub: { clientId: string }, packet: PublishLike): Promise<void>;
+  outgoingEnqueueCombi(subs: SubLike[], packet: PublishLike): Promise<void>;
+  outgoingUpdate(client: Client, packet: PublishLike): Promise<void>;
+  outgoingClearMessageId(client: Client, packet: { messageId?: number }): Promise<PublishLike | undefined>;
+  outgoingStream(client: Client): Readable;
+  subscriptionsByClient(client: { id: string }): Promise<{ topic: string; qos: number }[]>;
+  subscriptionsByTopic(topic: string): Promise<SubLike[]>;
+  cleanSubscriptions(client: { id: string }): Promise<void>;
+}
+
+/**
+ * Returned by subscriptionsByClient for a session that exists but holds no subscription: Aedes derives CONNACK
+ * SessionPresent from "stored subscriptions are not empty", which is wrong for such a session (MQTT-3.2.2-2,
+ * QOS-015). Restoring it passes authorizeSubscribe, which grants nothing outside the device's classes, so it
+ * subscribes nothing; it only makes SessionPresent 1.
+ */
+const SESSION_MARKER = { topic: '$hub/session-present', qos: 0 };
+
+export class SessionStore {
+  private readonly records = new Map<string, SessionRecord>();
+  private persistence!: PersistenceInternals;
+  private originalSubscriptionsByClient!: PersistenceInternals['subscriptionsByClient'];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly faults: Faults,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Takes over the outgoing-queue methods of the broker's persistence instance. */
+  install(broker: Aedes): void {
+    const p = (broker as unknown as { persistence?: PersistenceInternals }).persistence;
+    for (const m of ['outgoingEnqueueCombi', 'outgoingClearMessageId', 'outgoingStream', 'subscriptionsByClient', 'cleanSubscriptions', 'subscriptionsByTopic'] as const) {
+      if (!p || typeof p[m] !== 'function') throw new Error(`aedes internals changed: persistence.${m} was expected (see hub/qos/store.ts)`);
+    }
+    this.persistence = p!;
+    const subsByClient = p!.subscriptionsByClient.bind(p);
+    const cleanSubs = p!.cleanSubscriptions.bind(p);
+    this.originalSubscriptionsByClient = subsByClient;
+    p!.outgoingEnqueue = async (sub, packet) => this.enqueue(sub.clientId, packet);
+    p!.outgoingEnqueueCombi = async (subs, packet) => {
+      for (const sub of subs) this.enqueue(sub.clientId, packet);
+    };
+    p!.outgoingUpdate = async (client, packet) => {
+      const m = this.records.get(client.id)?.messages.find((x) => x.brokerId === packet.brokerId && x.brokerCounter === packet.brokerCounter);
+      if (m) m.messageId = packet.messageId;
+    };
+    p!.outgoingClearMessageId = async (client, packet) => this.acknowledge(client.id, packet.messageId);
+    p!.outgoingStream = () => Readable.from([]); // the outbox replays stored messages itself (paced, windowed)
+    p!.cleanSubscriptions = async (client) => {
+      // CleanSession = 1 login: the session, its subscriptions and its messages are gone (QOS-019)
+      this.records.delete(client.id);
+      await cleanSubs(client);
+    };
+    p!.subscriptionsByClient = async (client) => {
+      // CleanSession = 0 login (Aedes' fetchSubs): an expired or forgotten session is discarded first
+      const record = this.records.get(client.id);
+      if (record && (this.faults.has('forget-session') || this.expired(record))) {
+        await this.discard(client.id, this.faults.has('forget-session') ? 'forget-session fault' : 'offline for more than 24 h');
+        return [];
+      }
+      const subs = await subsByClient(client);
+      return subs.length === 0 && record ? [SESSION_MARKER] : subs;
+    };
+  }
+
+  /** A connection finished its CONNECT: a CleanSession = 0 one now holds the session. */
+  connected(client: Client): void {
+    if (client.clean) {
+      this.records.delete(client.id);
+      return;
+    }
+    const record = this.records.get(client.id);
+    if (record) record.client = client;
+    else this.records.set(client.id, { client, disconnectedAt: 0, messages: [] });
+  }
+
+  /** A connection closed: its session (if it still holds it) starts the 24 h offline clock. */
+  disconnected(client: Client): void {
+    const record = client.id ? this.records.get(client.id) : undefined;
+    if (!record || record.client !== client) return;
+    record.client = null;
+    record.disconnectedAt = this.clock.advanced();
+  }
+
+  /** The live session of a ClientId, after applying the 24 h expiry (undefined when there is none). */
+  async session(clientId: string): Promise<SessionRecord | undefined> {
+    const record = this.records.get(clientId);
+    if (record && this.expired(record)) {
+      await this.discard(clientId, 'offline for more than 24 h');
+      return undefined;
+    }
+    return record;
+  }
+
+  /** Stored messages still within their 24 h, oldest first (expired ones are removed). */
+  messages(clientId: string): StoredMessage[] {
+    const record = this.records.get(clientId);
+    if (!record) return [];
+    const now = this.clock.advanced();
+    record.messages = record.messages.filter((m) => now - m.storedAt <= STORED_MESSAGE_TTL_MS); // QOS-022
+    return record.messages;
+  }
+
+  find(clientId: string, brokerId: string | undefined, brokerCounter: number | undefined): StoredMessage | undefined {
+    return this.records.get(clientId)?.messages.find((m) => m.brokerId === brokerId && m.brokerCounter === brokerCounter);
+  }
+
+  /** Whether a stored subscription of the session covers the topic at QoS 1 (so a QoS 1 message would be stored). */
+  async storesFor(clientId: string, topic: string): Promise<boolean> {
+    const subs = await this.originalSubscriptionsByClient({ id: clientId });
+    const t = levels(topic);
+    return subs.some((s) => s.qos > 0 && covers(levels(s.topic), t));
+  }
+
+  /** Fault store-qos0-offline: a QoS 0 message is stored for offline sessions as if it were QoS 1. */
+  async storeQos0(packet: PublishLike): Promise<void> {
+    const subs = await this.persistence.subscriptionsByTopic(packet.topic);
+    for (const sub of subs) {
+      const record = this.records.get(sub.clientId);
+      if (record && !record.client) this.enqueue(sub.clientId, packet, true);
+    }
+  }
+
+  private enqueue(clientId: string, packet: PublishLike, qos0Fault = false): void {
+    const record = this.records.get(clientId);
+    if (!record || this.expired(record)) return; // no session (or an expired one): nothing is stored
+    if ((packet.qos ?? 0) < 1 && !qos0Fault) return; // QoS 0 is never stored (QOS-017)
+    if (!record.client && this.faults.has('drop-offline-qos1')) return;
+    const live = this.messages(clientId);
+    if (live.some((m) => m.brokerId === packet.brokerId && m.brokerCounter === packet.brokerCounter)) return;
+    if (live.length >= MAX_STORED_MESSAGES) {
+      // QOS-020: the first 150 are kept and newer ones refused (PublishMessage reports OfflineMessageExceedLimit)
+      this.log(`mqtt: session ${clientId} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
+      return;
+    }
+    live.push({
+      brokerId: packet.brokerId ?? '',
+      brokerCounter: packet.brokerCounter ?? 0,
+      topic: packet.topic,
+      payload: Buffer.from(packet.payload ?? ''),
+      storedAt: this.clock.advanced(),
+      messageId: undefined,
+    });
+  }
+
+  private async acknowledge(clientId: string, messageId: number | undefined): Promise<PublishLike | undefined> {
+    const record = this.records.get(clientId);
+    if (!record || messageId === undefined) return undefined;
+    const i = record.messages.findIndex((m) => m.messageId === messageId);
+    if (i < 0) return undefined;
+    const [m] = record.messages.splice(i, 1);
+    return { brokerId: m!.brokerId, brokerCounter: m!.brokerCounter, topic: m!.topic, payload: m!.payload, qos: 1, messageId };
+  }
+
+  private expired(record: SessionRecord): boolean {
+    return !record.client && record.disconnectedAt > 0 && this.clock.advanced() - record.disconnectedAt > SESSION_TTL_MS; // QOS-023
+  }
+
+  private async discard(clientId: string, why: string): Promise<void> {
+    this.log(`mqtt: session ${clientId} discarded: ${why}`);
+    this.records.delete(clientId);
+    await this.persistence.cleanSubscriptions({ id: clientId });
+  }
+}

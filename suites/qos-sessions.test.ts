@@ -1,0 +1,331 @@
+/**
+ * QoS 0/1 delivery, persistent sessions, the offline queue, the in-flight window and PublishMessage: a model-based
+ * property over random command sequences (suites/qos/), plus one example test per requirement the model does not
+ * exercise directly. A failing sequence shrinks and is saved as a replay file (hubcheck replay FILE).
+ */
+import fc from 'fast-check';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { ApiError } from '../src/client/cloud-api.js';
+import type { Device } from '../src/client/device.js';
+import { deviceLogin } from '../src/protocol/credentials.js';
+import { commandArbitraries, describeCommand, type CommandData, type Recorder } from './qos/commands.js';
+import { Model } from './qos/model.js';
+import { runSequence, writeReplay } from './qos/replay.js';
+import { SYNC_TOPIC, World } from './qos/world.js';
+import type { ReqId } from '../specs/requirements/index.js';
+import { currentTarget, numRuns, req, type Harness } from './support/harness.js';
+import { useProduct, type DeviceCredentials } from './support/provision.js';
+import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
+
+const MODEL_DEVICES = ['d0', 'd1', 'd2'];
+const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9'];
+const fx = useProduct('qos', {
+  devices: [...MODEL_DEVICES, ...EXAMPLE_DEVICES],
+  policies: [{ name: 'a', privilege: 3 }, { name: 'b', privilege: 3 }, { name: SYNC_TOPIC, privilege: 3 }],
+});
+
+const topicOf = (c: DeviceCredentials, t: string) => `${c.productId}/${c.deviceName}/${t}`;
+const target = currentTarget();
+const pace = target.limits.offlinePaceMs;
+/** With --long and no test clock, the 24 h tests wait for real: their timeout must cover it. */
+const clockTimeout = (hours: number) => (target.capabilities.includes('test-clock') ? 60_000 : hours * 3600_000 + 120_000);
+
+function world(h: Harness): World {
+  return new World({
+    mqttUrl: h.target.endpoints.mqtt,
+    api: { endpoint: h.target.endpoints.api, ...h.target.cloudApi },
+    devices: MODEL_DEVICES.map((n) => fx.device(n)),
+    trace: h.trace,
+    paceMs: h.target.limits.offlinePaceMs,
+  });
+}
+
+/** Where replay files go: <reportDir>/replays under hubcheck run, reports/replays under plain npm test / vitest. */
+function replayDir(h: Harness): string {
+  return h.target.reportDir ? path.join(h.target.reportDir, 'replays') : path.join(process.cwd(), 'reports', 'replays');
+}
+
+/** The model-based property: random sequences, shrunk on failure, the minimal one saved and re-run for evidence. */
+async function modelProperty(h: Harness, title: string, o: { clock: boolean; runs: number; maxCommands: number }): Promise<void> {
+  const w = world(h);
+  const waitMs = await w.calibrate();
+  h.trace.add('property', `owed messages are awaited ${waitMs} ms (+ pacing) before they count as missing`);
+  const recorder: Recorder = { current: [] };
+  let failing: { commands: CommandData[]; error: string } | undefined;
+  let run = 0;
+  const property = fc.asyncProperty(fc.commands(commandArbitraries(MODEL_DEVICES.length, { testClock: o.clock }, recorder), { maxCommands: o.maxCommands, size: 'max' }), async (cmds) => {
+    recorder.current = [];
+    const model = new Model(MODEL_DEVICES.length, `r${++run}`);
+    try {
+      await w.reset();
+      await fc.asyncModelRun(() => ({ model, real: w }), cmds);
+    } catch (e) {
+      failing = { commands: [...recorder.current], error: (e as Error).message };
+      throw e;
+    } finally {
+      await w.close();
+    }
+  });
+  const details = await fc.check(property, { numRuns: numRuns(o.runs), interruptAfterTimeLimit: 300_000 });
+  if (!details.failed) return;
+  const shrunk = failing ?? { commands: [], error: String(details.errorInstance) };
+  const file = writeReplay(replayDir(h), {
+    version: 1,
+    test: title,
+    seed: details.seed,
+    path: details.counterexamplePath ?? '',
+    error: shrunk.error.split('\n')[0]!,
+    devices: MODEL_DEVICES.length,
+    topicClasses: ['a', 'b', SYNC_TOPIC],
+    target: { name: h.target.name, launcher: h.target.launcher, faults: h.target.faults },
+    commands: shrunk.commands,
+  });
+  const transcript = shrunk.commands.map((c, i) => `  ${i + 1}. ${describeCommand(c)}`).join('\n');
+  // Re-run the minimal sequence alone so the evidence holds exactly its packets.
+  h.trace.add('property', `minimal sequence (${shrunk.commands.length} commands, seed ${details.seed}, path ${details.counterexamplePath}), saved to ${file}:\n${transcript}`);
+  await runSequence(w, MODEL_DEVICES.length, 'replay', shrunk.commands).catch((e: Error) => h.trace.add('property', `re-run: ${e.message}`));
+  await w.close();
+  throw new Error(`a sequence of ${shrunk.commands.length} commands breaks the model (replay: hubcheck replay ${file}):\n${transcript}\n${shrunk.error}`);
+}
+
+/**
+ * One property: with the test clock the sequences also advance the hub clock (and the test proves the 24 h
+ * expiry too); without it they never wait for the clock, and QOS-022/023 are left to the example tests (--long).
+ */
+const withClock = target.capabilities.includes('test-clock');
+const MODEL_IDS: ReqId[] = ['QOS-002', 'QOS-003', 'QOS-005', 'QOS-006', 'QOS-008', 'QOS-015', 'QOS-016', 'QOS-017', 'QOS-018', 'QOS-019', 'QOS-024', 'LIM-010', 'API-029', 'API-030', 'API-031', ...(withClock ? (['QOS-022', 'QOS-023'] as const) : [])];
+const MODEL_TITLE = `model: random CONNECT/SUBSCRIBE/PUBLISH/PublishMessage/PUBACK/DISCONNECT${withClock ? '/clock' : ''} sequences over 3 devices keep QoS 1 at least once, QoS 0 at most once, order, DUP${withClock ? ', 24 h expiry' : ''} and sessions`;
+req(MODEL_IDS, MODEL_TITLE, (h) => modelProperty(h, MODEL_TITLE, { clock: withClock, runs: 300, maxCommands: 15 }), { timeout: 600_000 });
+
+// ---- examples for what the model does not name -------------------------------------------------------------
+
+req(['QOS-011'], 'a QoS 2 PUBLISH closes the connection and is not delivered', async (h) => {
+  const c = fx.device('x0');
+  const watcher = await h.device(c, { label: 'x0-watch', clean: false });
+  await watcher.subscribe(topicOf(c, 'a'), 1);
+  await watcher.end();
+  const d = await h.device(c);
+  d.send({ cmd: 'publish', topic: topicOf(c, 'a'), payload: Buffer.from('qos2'), qos: 2, messageId: 7, retain: false, dup: false });
+  expect(await d.closesWithin(ROUND_TRIP_LIMIT_MS), 'the hub keeps a connection that sent a QoS 2 PUBLISH').toBe(true);
+  const back = await h.device(c, { clean: true });
+  await back.subscribe(topicOf(c, SYNC_TOPIC), 0);
+  await selfLoop(back, topicOf(c, SYNC_TOPIC));
+  expect(back.messages.filter((m) => m.payload.toString() === 'qos2')).toEqual([]);
+});
+
+req(['QOS-013'], 'RETAIN = 1 is delivered with RETAIN = 0 and not kept for later subscribers', async (h) => {
+  const c = fx.device('x1');
+  const d = await h.device(c);
+  expect(await d.subscribe(topicOf(c, 'a'), 1)).toBe(1);
+  d.send({ cmd: 'publish', topic: topicOf(c, 'a'), payload: Buffer.from('retained?'), qos: 1, messageId: 9, retain: true, dup: false });
+  const got = await d.waitFor((m) => m.payload.toString() === 'retained?', ROUND_TRIP_LIMIT_MS);
+  expect(got, 'a RETAIN = 1 PUBLISH is delivered to current subscribers').toBeDefined();
+  expect(got!.retain).toBe(false);
+  await d.unsubscribe(topicOf(c, 'a'));
+  await d.end();
+  const later = await h.device(c);
+  await later.subscribe(topicOf(c, SYNC_TOPIC), 1);
+  await later.subscribe(topicOf(c, 'a'), 1);
+  await selfLoop(later, topicOf(c, SYNC_TOPIC));
+  expect(later.received(topicOf(c, 'a')), 'a later subscriber got a retained message').toEqual([]);
+});
+
+req(['QOS-012'], 'a will message is never published, even when the connection drops', async (h) => {
+  const c = fx.device('x2');
+  const first = await h.device(c, { clean: false });
+  await first.subscribe(topicOf(c, 'a'), 1);
+  await first.subscribe(topicOf(c, SYNC_TOPIC), 1);
+  await first.end();
+  // a login with a will on a topic its own persistent session is subscribed to: a published will would be stored
+  const raw = await h.raw('x2-will');
+  const login = deviceLogin(c);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, keepalive: 60, clientId: login.clientId, username: login.username, password: Buffer.from(login.password), will: { topic: topicOf(c, 'a'), payload: Buffer.from('the-will'), qos: 1, retain: false } });
+  const connack = await raw.next(ROUND_TRIP_LIMIT_MS);
+  expect(connack?.cmd === 'connack' && connack.returnCode === 0, 'a CONNECT with a will is accepted').toBe(true);
+  raw.close(); // no DISCONNECT: MQTT 3.1.1 would publish the will now
+  await raw.closed;
+  const back = await h.device(c, { clean: false });
+  await selfLoop(back, topicOf(c, SYNC_TOPIC));
+  expect(back.messages.filter((m) => m.payload.toString() === 'the-will'), 'the will was published').toEqual([]);
+});
+
+req(['QOS-014'], 'a SUBSCRIBE with two filters gets one return code per filter', async (h) => {
+  const c = fx.device('x3');
+  const other = fx.device('x4');
+  const raw = await h.raw('x3-raw');
+  const login = deviceLogin(c);
+  raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: login.clientId, username: login.username, password: Buffer.from(login.password) });
+  expect((await raw.next(ROUND_TRIP_LIMIT_MS))?.cmd).toBe('connack');
+  raw.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: topicOf(c, 'a'), qos: 1 }, { topic: topicOf(other, 'a'), qos: 1 }] });
+  const ack = await raw.next(ROUND_TRIP_LIMIT_MS);
+  expect(ack?.cmd).toBe('suback');
+  expect((ack as { granted: number[] }).granted).toEqual([1, 0x80]);
+});
+
+/** Subscribes a persistent session to `a` (and the sync topic) and leaves it offline. */
+async function offlineSession(h: Harness, c: DeviceCredentials): Promise<void> {
+  const d = await h.device(c, { clean: true });
+  await d.end(); // start from no session
+  const s = await h.device(c, { clean: false });
+  expect(await s.subscribe(topicOf(c, 'a'), 1)).toBe(1);
+  expect(await s.subscribe(topicOf(c, SYNC_TOPIC), 0)).toBe(0);
+  await s.end();
+  await untilOffline(h, c);
+}
+
+async function untilOffline(h: Harness, c: DeviceCredentials): Promise<void> {
+  const api = h.api();
+  for (let i = 0; i < 200; i++) {
+    const r = await api.call<{ Online: number }>('DescribeDevice', { ProductID: c.productId, DeviceName: c.deviceName });
+    if (r.Online === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${c.deviceName} still online after its DISCONNECT`);
+}
+
+async function cloudPublish(h: Harness, c: DeviceCredentials, payload: string, o: { qos?: 0 | 1; topic?: string; encoding?: string } = {}): Promise<string> {
+  try {
+    await h.api().call('PublishMessage', { ProductId: c.productId, DeviceName: c.deviceName, Topic: o.topic ?? topicOf(c, 'a'), Payload: payload, Qos: o.qos ?? 1, ...(o.encoding !== undefined ? { PayloadEncoding: o.encoding } : {}) });
+    return 'ok';
+  } catch (e) {
+    if (e instanceof ApiError) return e.code;
+    throw e;
+  }
+}
+
+async function waitCount(d: Device, topic: string, n: number, ms: number): Promise<number> {
+  await d.conn.until(() => d.received(topic).length >= n, ms);
+  return d.received(topic).length;
+}
+
+req(['QOS-017'], 'a QoS 0 message for an offline session is not stored: PublishMessage answers DeviceOffline and nothing arrives on reconnect', async (h) => {
+  const c = fx.device('x1');
+  await offlineSession(h, c);
+  expect(await cloudPublish(h, c, 'q0-offline', { qos: 0 })).toBe('FailedOperation.DeviceOffline');
+  expect(await cloudPublish(h, c, 'q1-offline', { qos: 1 })).toBe('LimitExceeded.MessageSaved');
+  const d = await h.device(c, { clean: false });
+  expect(d.sessionPresent).toBe(true);
+  expect(await d.waitFor((m) => m.payload.toString() === 'q1-offline', ROUND_TRIP_LIMIT_MS + pace * 2), 'the QoS 1 message stored meanwhile').toBeDefined();
+  await selfLoop(d, topicOf(c, SYNC_TOPIC));
+  expect(d.received(topicOf(c, 'a')).map((m) => m.payload.toString()), 'only the QoS 1 message may arrive').toEqual(['q1-offline']);
+});
+
+req(['QOS-020', 'API-030'], 'at most 150 messages are stored for an offline device: the 151st PublishMessage is refused, 150 arrive in order', async (h) => {
+  const c = fx.device('x5');
+  await offlineSession(h, c);
+  for (let i = 0; i < 150; i++) expect(await cloudPublish(h, c, `m${i}`), `PublishMessage ${i + 1} to the offline device`).toBe('LimitExceeded.MessageSaved');
+  expect(await cloudPublish(h, c, 'm150')).toBe('LimitExceeded.OfflineMessageExceedLimit');
+  const d = await h.device(c, { clean: false });
+  expect(d.sessionPresent).toBe(true);
+  const n = await waitCount(d, topicOf(c, 'a'), 150, ROUND_TRIP_LIMIT_MS + pace * 160);
+  await selfLoop(d, topicOf(c, SYNC_TOPIC));
+  expect(n).toBe(150);
+  expect(d.received(topicOf(c, 'a')).map((m) => m.payload.toString())).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
+}, { timeout: 60_000 + pace * 160 });
+
+req(['QOS-021'], 'stored messages arrive paced after a reconnect, not in a burst', async (h) => {
+  const c = fx.device('x6');
+  await offlineSession(h, c);
+  for (let i = 0; i < 5; i++) expect(await cloudPublish(h, c, `p${i}`)).toBe('LimitExceeded.MessageSaved');
+  const d = await h.device(c, { clean: false });
+  const times: number[] = [];
+  const t = topicOf(c, 'a');
+  for (let i = 0; i < 5; i++) {
+    const got = await d.waitFor((m) => m.payload.toString() === `p${i}`, ROUND_TRIP_LIMIT_MS + pace * 2);
+    expect(got, `stored message p${i}`).toBeDefined();
+    times.push(Date.now());
+  }
+  expect(d.received(t).map((m) => m.payload.toString())).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+  const gaps = times.slice(1).map((x, i) => x - times[i]!);
+  // The pace the target declares (500 ms on the real service): QOS-021 accepts 80 % of it on average; single
+  // intervals are measured at the client, where scheduling jitter shortens one as it lengthens the previous.
+  const span = times[4]! - times[0]!;
+  expect(span, `intervals ${gaps.join(', ')} ms; expected about ${pace} ms each`).toBeGreaterThanOrEqual(Math.floor(0.8 * pace * 4));
+  for (const g of gaps) expect(g, `intervals ${gaps.join(', ')} ms: two stored messages arrived in a burst`).toBeGreaterThanOrEqual(Math.floor(pace / 4));
+}, { timeout: 30_000 + pace * 10 });
+
+req(['LIM-010'], 'a device that withholds PUBACK has at most 150 QoS 1 messages in flight and gets the rest as it acknowledges', async (h) => {
+  const c = fx.device('x7');
+  const d = await h.device(c, { autoAck: false });
+  await d.subscribe(topicOf(c, 'a'), 1);
+  await d.subscribe(topicOf(c, SYNC_TOPIC), 0);
+  const tracked = Array.from({ length: 160 }, (_, i) => d.publishTracked(topicOf(c, 'a'), `w${i}`));
+  expect(await d.conn.until(() => tracked.every((x) => x.acked()), ROUND_TRIP_LIMIT_MS)).toBe(true);
+  await waitCount(d, topicOf(c, 'a'), 150, ROUND_TRIP_LIMIT_MS);
+  const marker = 'window-marker';
+  await d.publish(topicOf(c, SYNC_TOPIC), marker, 0);
+  await d.waitFor((m) => m.payload.toString() === marker, ROUND_TRIP_LIMIT_MS);
+  expect(d.received(topicOf(c, 'a')).length, 'QoS 1 messages in flight without PUBACK').toBe(150);
+  d.ackAll();
+  expect(await waitCount(d, topicOf(c, 'a'), 160, ROUND_TRIP_LIMIT_MS)).toBe(160);
+  expect(d.received(topicOf(c, 'a')).map((m) => m.payload.toString())).toEqual(Array.from({ length: 160 }, (_, i) => `w${i}`));
+});
+
+req(['QOS-022'], 'a stored QoS 1 message older than 24 h is not delivered; the session itself survives', async (h) => {
+  const c = fx.device('x8');
+  await offlineSession(h, c);
+  const d = await h.device(c, { clean: false, autoAck: false });
+  expect(await cloudPublish(h, c, 'old')).toBe('ok');
+  expect(await d.waitFor((m) => m.payload.toString() === 'old', ROUND_TRIP_LIMIT_MS), 'delivered while online').toBeDefined();
+  await h.advanceClock(23 * 3600); // the message is 23 h old, unacknowledged
+  await d.end();
+  await untilOffline(h, c);
+  await h.advanceClock(2 * 3600); // 25 h old; the session has been offline only 2 h
+  const back = await h.device(c, { clean: false });
+  expect(back.sessionPresent, 'the session (offline 2 h) is kept').toBe(true);
+  await selfLoop(back, topicOf(c, SYNC_TOPIC));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  expect(back.messages.filter((m) => m.payload.toString() === 'old'), 'a message stored 25 h ago was delivered').toEqual([]);
+}, { timeout: clockTimeout(25) });
+
+req(['QOS-023'], 'a session offline for more than 24 h is gone: SessionPresent 0 and no subscriptions; 23 h is not enough', async (h) => {
+  const c = fx.device('x9');
+  await offlineSession(h, c);
+  await h.advanceClock(23 * 3600);
+  const kept = await h.device(c, { clean: false });
+  expect(kept.sessionPresent, 'after 23 h offline the session is still there').toBe(true);
+  await kept.end();
+  await untilOffline(h, c);
+  await h.advanceClock(25 * 3600);
+  const d = await h.device(c, { clean: false });
+  expect(d.sessionPresent, 'after 25 h offline the session must be gone').toBe(false);
+  await d.subscribe(topicOf(c, SYNC_TOPIC), 0);
+  await d.publish(topicOf(c, 'a'), 'after-expiry', 1);
+  await selfLoop(d, topicOf(c, SYNC_TOPIC));
+  expect(d.received(topicOf(c, 'a')), 'a subscription of the expired session still delivers').toEqual([]);
+}, { timeout: clockTimeout(49) });
+
+req(['API-029'], 'PublishMessage with PayloadEncoding base64 delivers the decoded bytes at min(Qos, granted)', async (h) => {
+  const c = fx.device('x3');
+  const d = await h.device(c);
+  await d.subscribe(topicOf(c, 'a'), 0);
+  const bytes = Buffer.from([0, 1, 2, 255, 0x80]);
+  expect(await cloudPublish(h, c, bytes.toString('base64'), { encoding: 'base64' })).toBe('ok');
+  const got = await d.waitFor((m) => m.topic === topicOf(c, 'a'), ROUND_TRIP_LIMIT_MS);
+  expect(got?.payload.equals(bytes)).toBe(true);
+  expect(got?.qos, 'delivered at the granted QoS 0').toBe(0);
+});
+
+req(['API-031', 'API-032', 'API-033'], 'PublishMessage answers offline, unsubscribed, bad topic, oversized, disabled and unknown devices with their codes', async (h) => {
+  const c = fx.device('x4');
+  const plain = await h.device(c, { clean: true });
+  await plain.end();
+  await untilOffline(h, c);
+  expect(await cloudPublish(h, c, 'x', { qos: 0 }), 'QoS 0 to an offline device').toBe('FailedOperation.DeviceOffline');
+  expect(await cloudPublish(h, c, 'x', { qos: 1 }), 'QoS 1 to an offline device without a session').toBe('FailedOperation.DeviceOffline');
+  const d = await h.device(c);
+  expect(await cloudPublish(h, c, 'x'), 'online but not subscribed').toBe('FailedOperation.DeviceNoSubscription');
+  await d.subscribe(topicOf(c, 'a'), 1);
+  expect(await cloudPublish(h, c, 'x', { topic: topicOf(fx.device('x3'), 'a') }), "another device's topic").toBe('FailedOperation.InvalidTopicName');
+  expect(await cloudPublish(h, c, 'x', { topic: `${c.productId}/${c.deviceName}/a/b` }), 'a topic outside the naming rule').toBe('FailedOperation.InvalidTopicName');
+  expect(await cloudPublish(h, c, 'y'.repeat(16384)), 'a payload over 16 KB').toBe('InvalidParameterValue.PayloadOverLimit');
+  expect(await cloudPublish(h, { ...c, deviceName: 'no_such_device' }, 'x', { topic: `${c.productId}/no_such_device/a` })).toBe('ResourceNotFound.DeviceNotExist');
+  const api = h.api();
+  await api.call('UpdateDeviceAvailableState', { ProductId: c.productId, DeviceName: c.deviceName, EnableState: 0 });
+  try {
+    expect(await cloudPublish(h, c, 'x'), 'a disabled device').toBe('FailedOperation.DeviceAlreadyDisabled');
+  } finally {
+    await api.call('UpdateDeviceAvailableState', { ProductId: c.productId, DeviceName: c.deviceName, EnableState: 1 });
+  }
+});
