@@ -20,12 +20,13 @@ function ipv4ToInt(ip: string): number {
   return m.slice(1).reduce((acc, octet) => acc * 256 + (Number(octet) & 255), 0);
 }
 
-export function deviceView(d: Device, sessions: Sessions) {
+/** `version`: the firmware version the device last reported (OTA-003), '' when none. */
+export function deviceView(d: Device, sessions: Sessions, version = '') {
   return {
     DeviceName: d.deviceName,
     Online: sessions.isOnline(d.productId, d.deviceName) ? 1 : 0,
     LoginTime: d.loginTime,
-    Version: '',
+    Version: version,
     LastUpdateTime: d.loginTime,
     DeviceCert: '',
     DevicePsk: d.psk ?? '',

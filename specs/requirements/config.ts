@@ -1,7 +1,7 @@
 /** Remote configuration over $config topics (protocol.md §5; seed §1.5; compat.md). */
 import type { Requirement } from './types.js';
 
-const HOOK = 'iotcloud 2018-06-14 has no action to set or push a configuration (console only, protocol.md §5); the reference hub takes both through hubcheck\'s test-control interface, and a target without one offers no remote-config.';
+const HOOK = 'iotcloud 2018-06-14 has no action to set or push a configuration (console only, protocol.md §5); the reference hub takes both through its extension action HubcheckSetProductConfig (hub/README.md), and a target without an equivalent offers no remote-config.';
 
 export const config = {
   'CFG-001': { level: 'MUST', capability: 'remote-config', source: 'protocol.md §5; seed §1.5.2.2', title: 'A config request is answered with the configuration',

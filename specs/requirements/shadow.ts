@@ -39,7 +39,7 @@ export const shadow = {
     choice: 'Refusal code: a non-zero result other than 5005 (protocol.md §3.2 RECOMMENDATION; the C SDK treats any non-zero as rejected).', tags: ['unconfirmed'] },
   'SHADOW-016': { level: 'MUST', capability: 'shadow', source: 'protocol.md §3.1, §11', title: 'JSON depth is limited to 5',
     statement: 'An update that would make the document deeper than 5 levels is refused with a non-zero result other than 5005 and changes nothing.',
-    choice: 'Depth is counted from state (state.reported.a.b.c = 5) and the code is left non-specific (protocol.md §3.2 RECOMMENDATION).', tags: ['unconfirmed', 'boundary', 'negative'] },
+    choice: 'Depth counts the reported/desired section object as level 1, as schemas/shadow.schema.json and src/schema/shadow-limits.ts do (reported{a{b{c{d{e:1}}}}} is 5 levels, one more object is 6); the code is left non-specific (protocol.md §3.2 RECOMMENDATION).', tags: ['unconfirmed', 'boundary', 'negative'] },
   'SHADOW-017': { level: 'MUST', capability: 'shadow', source: 'protocol.md §3.1, §11; GO-SDK JSONSizeExceedLimit', title: 'Shadow document size is limited',
     statement: 'An update that keeps the document within 8 KB succeeds, and one that would make it larger than 16 KB is refused (non-zero result over MQTT, InvalidParameterValue.JSONSizeExceedLimit over the API).',
     choice: 'The sources say 8 KB (old limits, API error text) and 16 KB (newer limits); the reference hub allows 16 KB and suites test only below 8 KB and above 16 KB.', tags: ['unconfirmed', 'boundary'] },

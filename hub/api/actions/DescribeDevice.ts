@@ -2,6 +2,7 @@
 
 import type { Action } from '../context.js';
 import { DEVICE_NAME, PRODUCT_ID, reqString } from '../params.js';
+import { firmwareVersionOf } from '../../services/ota/versions.js';
 import { deviceView, requireDevice } from '../views.js';
 
 export const DescribeDevice: Action = {
@@ -9,6 +10,6 @@ export const DescribeDevice: Action = {
   run(ctx, p) {
     const productId = reqString(p, 'ProductID', PRODUCT_ID);
     const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
-    return deviceView(requireDevice(ctx.registry, productId, deviceName), ctx.sessions);
+    return deviceView(requireDevice(ctx.registry, productId, deviceName), ctx.sessions, firmwareVersionOf(ctx.registry, productId, deviceName));
   },
 };

@@ -2,6 +2,7 @@
 
 import type { Action } from '../context.js';
 import { optInt, optString, PAGE, PRODUCT_ID, reqInt, reqString } from '../params.js';
+import { firmwareVersionOf } from '../../services/ota/versions.js';
 import { deviceView, requireProduct } from '../views.js';
 
 export const DescribeDevices: Action = {
@@ -14,9 +15,14 @@ export const DescribeDevices: Action = {
     const deviceName = optString(p, 'DeviceName', { maxLength: 48, expected: 'a device name (substring) of at most 48 characters' });
     const enableState = optInt(p, 'EnableState', { oneOf: [0, 1] });
     requireProduct(ctx.registry, productId);
-    // no firmware versions are tracked: every device is "None-FirmwareVersion"
-    if (firmware !== undefined && firmware !== 'None-FirmwareVersion') return { TotalCount: 0, Devices: [] };
+    const version = (d: { deviceName: string }) => firmwareVersionOf(ctx.registry, productId, d.deviceName);
+    if (firmware !== undefined) {
+      // OTA-003: the version each device last reported; "None-FirmwareVersion" selects devices that never reported one
+      const wanted = firmware === 'None-FirmwareVersion' ? '' : firmware;
+      const all = ctx.registry.listDevices(productId, { deviceName, enableState }, 0, Number.MAX_SAFE_INTEGER).devices.filter((d) => version(d) === wanted);
+      return { TotalCount: all.length, Devices: all.slice(offset, offset + limit).map((d) => deviceView(d, ctx.sessions, version(d))) };
+    }
     const { total, devices } = ctx.registry.listDevices(productId, { deviceName, enableState }, offset, limit);
-    return { TotalCount: total, Devices: devices.map((d) => deviceView(d, ctx.sessions)) };
+    return { TotalCount: total, Devices: devices.map((d) => deviceView(d, ctx.sessions, version(d))) };
   },
 };

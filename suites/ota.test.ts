@@ -1,0 +1,325 @@
+// Firmware upgrade: $ota reports and commands, the firmware download server (Range, Content-Length), firmware actions and tasks (protocol.md §4).
+import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import fc from 'fast-check';
+import { describe, expect } from 'vitest';
+import { ApiError } from '../src/client/cloud-api.js';
+import type { Device } from '../src/client/device.js';
+import { type Harness, req, reqProperty } from './support/harness.js';
+import { type DeviceCredentials, uniqueName, useProduct } from './support/provision.js';
+import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
+
+const product = useProduct('ota', { devices: [] });
+const O = 'ota.schema.json#/$defs/';
+/** The hubcheck extension parameter of UploadFirmware carrying the bytes (hub/README.md); the real API uploads to COS. */
+const CONTENT_PARAM = 'HubcheckFirmwareBase64';
+
+let versionSeq = 0;
+/** Versions unique to this run, so tasks by original version never pick up another test's devices. */
+const newVersion = (tag: string) => `${tag}.${Date.now() % 100000}.${++versionSeq}`;
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+function parse(b: Buffer): any {
+  try { return JSON.parse(b.toString('utf8')); } catch { return undefined; }
+}
+
+async function apiCode(p: Promise<unknown>): Promise<string | undefined> {
+  try { await p; return undefined; } catch (e) { if (e instanceof ApiError) return e.code; throw e; }
+}
+
+async function upload(h: Harness, version: string, bytes: Buffer = randomBytes(20_000), extra: Record<string, unknown> = {}): Promise<Buffer> {
+  await h.api().call('UploadFirmware', {
+    ProductID: product.productId, FirmwareVersion: version, Md5sum: md5(bytes), FileSize: bytes.length,
+    FirmwareName: `fw-${version}`, FirmwareDescription: 'hubcheck', [CONTENT_PARAM]: bytes.toString('base64'), ...extra,
+  });
+  return bytes;
+}
+
+/** A device with $ota/update subscribed. */
+class OtaDevice {
+  readonly reportTopic: string;
+  readonly updateTopic: string;
+  readonly loopTopic: string;
+  private seen = 0;
+  constructor(readonly h: Harness, readonly dev: Device, readonly creds: DeviceCredentials) {
+    this.reportTopic = `$ota/report/${creds.productId}/${creds.deviceName}`;
+    this.updateTopic = `$ota/update/${creds.productId}/${creds.deviceName}`;
+    this.loopTopic = `${creds.productId}/${creds.deviceName}/data`;
+  }
+
+  static async open(h: Harness, creds: DeviceCredentials): Promise<OtaDevice> {
+    const dev = await h.device(creds);
+    expect(await dev.subscribe(`$ota/update/${creds.productId}/${creds.deviceName}`, 1)).toBe(1);
+    expect(await dev.subscribe(`${creds.productId}/${creds.deviceName}/data`, 1)).toBe(1);
+    return new OtaDevice(h, dev, creds);
+  }
+
+  /** Reports a version and waits for its report_version_rsp. */
+  async reportVersion(version: string, text?: string): Promise<any> {
+    const start = this.dev.messages.length;
+    await this.dev.publish(this.reportTopic, text ?? JSON.stringify({ type: 'report_version', report: { version } }), 1);
+    const m = await this.dev.waitFor((x) => this.dev.messages.indexOf(x) >= start && x.topic === this.updateTopic && parse(x.payload)?.type === 'report_version_rsp', ROUND_TRIP_LIMIT_MS);
+    if (!m) throw new Error(`no report_version_rsp on ${this.updateTopic} within ${ROUND_TRIP_LIMIT_MS} ms`);
+    const rsp = parse(m.payload);
+    this.h.expectSchema(O + 'reportVersionRsp', rsp, `MQTT ${this.updateTopic}`);
+    return rsp;
+  }
+
+  async progress(version: string, progress: Record<string, string>, layout?: (o: unknown) => string): Promise<void> {
+    const body = { type: 'report_progress', report: { progress, version } };
+    await this.dev.publish(this.reportTopic, layout ? layout(body) : JSON.stringify(body), 1);
+  }
+
+  /** Everything received on $ota/update since the last call, once a barrier proves earlier messages have arrived. */
+  async updatesSinceLast(): Promise<any[]> {
+    await selfLoop(this.dev, this.loopTopic);
+    const fresh = this.dev.messages.slice(this.seen).filter((m) => m.topic === this.updateTopic).map((m) => parse(m.payload));
+    this.seen = this.dev.messages.length;
+    for (const u of fresh) this.h.expectSchema(O + 'updateMessage', u, `MQTT ${this.updateTopic}`);
+    return fresh.filter((u) => u?.type === 'update_firmware');
+  }
+}
+
+async function freshDevice(h: Harness): Promise<OtaDevice> {
+  return OtaDevice.open(h, await product.addDevice(uniqueName('od').slice(0, 40)));
+}
+
+interface Download { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+
+/** GET with node:http so headers are seen as sent (Content-Length, Transfer-Encoding). */
+function download(h: Harness, url: string, headers: Record<string, string> = {}): Promise<Download> {
+  h.trace.add('http', `→ GET ${url} ${JSON.stringify(headers)}`);
+  return new Promise((resolve, reject) => {
+    const r = request(url, { method: 'GET', headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        h.trace.add('http', `← ${res.statusCode} ${JSON.stringify(res.headers)} ${body.length} bytes`);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
+      res.on('error', reject);
+    });
+    r.on('timeout', () => r.destroy(new Error(`GET ${url} timed out`)));
+    r.on('error', reject);
+    r.end();
+  });
+}
+
+function expectWhole(d: Download, bytes: Buffer): void {
+  expect(d.status).toBe(200);
+  expect(d.headers['transfer-encoding'], 'never chunked (the C SDK times out on chunked replies)').toBeUndefined();
+  expect(Number(d.headers['content-length'])).toBe(bytes.length);
+  expect(md5(d.body)).toBe(md5(bytes));
+}
+
+async function taskDevices(h: Harness, version: string, taskId: number): Promise<any[]> {
+  const r = await h.api().call<{ Devices: any[] }>('DescribeFirmwareTaskDevices', {
+    ProductID: product.productId, FirmwareVersion: version, Filters: [{ Key: 'TaskId', Value: String(taskId) }], Offset: 0, Limit: 100,
+  });
+  return r.Devices ?? [];
+}
+
+const batch = (h: Harness, params: Record<string, unknown>) => h.api().call<{ TaskId: number }>('BatchUpdateFirmware', { ProductID: product.productId, ...params });
+
+describe('versions', () => {
+  req(['OTA-002', 'OTA-003'], 'report_version is answered and recorded; DescribeDevice and DescribeDevices show it', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('r');
+    expect(await d.reportVersion(v, `{ "type" : "report_version",\n "report":{"version":"${v}"} }`)).toEqual({ result_code: 0, result_msg: 'success', type: 'report_version_rsp', version: v });
+    const api = h.api();
+    const dev = await api.call<{ Version: string }>('DescribeDevice', { ProductID: product.productId, DeviceName: d.creds.deviceName });
+    expect(dev.Version).toBe(v);
+    const list = await api.call<{ Devices: { DeviceName: string }[] }>('DescribeDevices', { ProductId: product.productId, Offset: 0, Limit: 100, FirmwareVersion: v });
+    expect(list.Devices.map((x) => x.DeviceName)).toEqual([d.creds.deviceName]);
+  });
+});
+
+describe('firmware actions', () => {
+  req(['OTA-013', 'OTA-014'], 'UploadFirmware registers a version once; DescribeFirmware and EditFirmware', async (h) => {
+    const api = h.api();
+    const v = newVersion('f');
+    const bytes = await upload(h, v);
+    expect(await apiCode(upload(h, v, bytes))).toBe('InvalidParameterValue.FirmwareAlreadyExist');
+    const f = await api.call<Record<string, unknown>>('DescribeFirmware', { ProductID: product.productId, FirmwareVersion: v });
+    expect(f).toMatchObject({ Version: v, ProductId: product.productId, Md5sum: md5(bytes), Name: `fw-${v}`, Description: 'hubcheck', FwType: 'mcu', ProductName: product.productName });
+    await api.call('EditFirmware', { ProductID: product.productId, FirmwareVersion: v, FirmwareName: 'renamed', FirmwareDescription: 'new text' });
+    expect(await api.call('DescribeFirmware', { ProductID: product.productId, FirmwareVersion: v })).toMatchObject({ Name: 'renamed', Description: 'new text' });
+    const missing = newVersion('none');
+    expect(await apiCode(api.call('DescribeFirmware', { ProductID: product.productId, FirmwareVersion: missing }))).toBe('ResourceNotFound.FirmwareNotExist');
+    expect(await apiCode(api.call('EditFirmware', { ProductID: product.productId, FirmwareVersion: missing, FirmwareName: 'x' }))).toBe('ResourceNotFound.FirmwareNotExist');
+  });
+
+  req(['OTA-015', 'OTA-010'], 'GetCOSURL returns a URL serving the firmware with its Content-Length, not chunked', async (h) => {
+    const v = newVersion('u');
+    const bytes = await upload(h, v);
+    const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+    expect(Url).toMatch(/^https?:\/\//);
+    expectWhole(await download(h, Url), bytes);
+  });
+});
+
+describe('upgrade tasks', () => {
+  req(['OTA-001', 'OTA-009', 'OTA-010', 'OTA-016'], 'BatchUpdateFirmware by original version notifies exactly the devices on that version; the url serves the file with md5sum', async (h) => {
+    const ori = newVersion('o');
+    const [a, b] = [await freshDevice(h), await freshDevice(h)];
+    await a.reportVersion(ori);
+    await b.reportVersion(newVersion('other'));
+    await Promise.all([a.updatesSinceLast(), b.updatesSinceLast()]);
+    const v = newVersion('t');
+    const bytes = await upload(h, v);
+    const { TaskId } = await batch(h, { FirmwareVersion: v, FirmwareOriVersion: ori, TimeoutInterval: 600 });
+    expect(Number.isInteger(TaskId)).toBe(true);
+    const got = await a.updatesSinceLast();
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ type: 'update_firmware', version: v, file_size: bytes.length });
+    expect(await b.updatesSinceLast(), 'a device on another version gets nothing').toEqual([]);
+    const d = await download(h, got[0].url);
+    expectWhole(d, bytes);
+    expect(md5(d.body), 'md5sum of update_firmware').toBe(got[0].md5sum);
+  });
+
+  req(['OTA-016'], 'BatchUpdateFirmware refuses a TimeoutInterval outside 60–3600 s and an unknown version', async (h) => {
+    const v = newVersion('b');
+    await upload(h, v);
+    for (const t of [59, 3601]) expect(await apiCode(batch(h, { FirmwareVersion: v, FirmwareOriVersion: 'x', TimeoutInterval: t })), `TimeoutInterval ${t}`).toBe('InvalidParameterValue');
+    expect(await apiCode(batch(h, { FirmwareVersion: newVersion('none'), FirmwareOriVersion: 'x' }))).toBe('ResourceNotFound.FirmwareNotExist');
+  });
+
+  req(['OTA-007', 'OTA-008'], 'an offline device gets update_firmware when it reports its version, and again on every report until it finishes', async (h) => {
+    const creds = await product.addDevice(uniqueName('off').slice(0, 40));
+    const v = newVersion('n');
+    const bytes = await upload(h, v);
+    await batch(h, { FirmwareVersion: v, DeviceNames: [creds.deviceName] });
+    const d = await OtaDevice.open(h, creds);
+    const old = newVersion('old');
+    await d.reportVersion(old);
+    const first = await d.updatesSinceLast();
+    expect(first).toHaveLength(1);
+    await d.progress(v, { state: 'downloading', percent: '30', result_code: '0', result_msg: '' });
+    await d.dev.end();
+    const again = await OtaDevice.open(h, creds); // reconnects after an interrupted download
+    await again.reportVersion(old);
+    const second = await again.updatesSinceLast();
+    expect(second).toEqual(first);
+    expect(second[0]).toMatchObject({ version: v, file_size: bytes.length, md5sum: md5(bytes) });
+  });
+
+  req(['OTA-004', 'OTA-005', 'OTA-006', 'OTA-018', 'OTA-020'], 'progress reports in any layout are recorded without an answer; status and statistics follow them', async (h) => {
+    const ori = newVersion('p');
+    const [ok, bad] = [await freshDevice(h), await freshDevice(h)];
+    await ok.reportVersion(ori);
+    await bad.reportVersion(ori);
+    const v = newVersion('q');
+    await upload(h, v);
+    const { TaskId } = await batch(h, { FirmwareVersion: v, FirmwareOriVersion: ori });
+    await Promise.all([ok.updatesSinceLast(), bad.updatesSinceLast()]);
+    const spaced = (o: unknown) => JSON.stringify(o, null, 4);
+    await ok.progress(v, { state: 'downloading', percent: '10', result_code: '0', result_msg: '' }, spaced);
+    await bad.progress(v, { state: 'downloading', percent: '55', result_code: '0', result_msg: '' });
+    // OTA-004: nothing answers a progress report (a barrier: a later report_version's answer comes after anything it caused)
+    expect(await ok.updatesSinceLast()).toEqual([]);
+    await ok.reportVersion(ori);
+    expect(ok.dev.received(ok.updateTopic).map((m) => parse(m.payload)?.type).filter((t) => t !== 'report_version_rsp' && t !== 'update_firmware')).toEqual([]);
+    let rows = await taskDevices(h, v, TaskId);
+    expect(rows.find((r) => r.DeviceName === bad.creds.deviceName)?.Percent).toBe(55);
+    await ok.progress(v, { state: 'burning', result_code: '0', result_msg: '' });
+    await bad.progress(v, { state: 'fail', result_code: '-4', result_msg: 'time_out' });
+    await ok.progress(v, { state: 'done', result_code: '0', result_msg: '' });
+    await Promise.all([ok.updatesSinceLast(), bad.updatesSinceLast()]);
+    rows = await taskDevices(h, v, TaskId);
+    const failed = rows.find((r) => r.DeviceName === bad.creds.deviceName);
+    expect(failed?.Retcode).toBe(-4);
+    const api = h.api();
+    const stats = await api.call('DescribeFirmwareTaskStatistics', { ProductID: product.productId, FirmwareVersion: v });
+    expect(stats).toMatchObject({ SuccessTotal: 1, FailureTotal: 1, UpgradingTotal: 0 });
+    const tasks = await api.call<{ TaskInfos: any[]; Total: number }>('DescribeFirmwareTasks', { ProductID: product.productId, FirmwareVersion: v, Offset: 0, Limit: 10 });
+    expect(tasks.TaskInfos.map((t) => t.TaskId)).toEqual([TaskId]);
+    const task = await api.call('DescribeFirmwareTask', { ProductID: product.productId, FirmwareVersion: v, TaskId });
+    expect(task).toMatchObject({ TaskId, ProductId: product.productId });
+    const dist = await api.call<{ StatusInfos: { Status: number; Total: number }[] }>('DescribeFirmwareTaskDistribution', { ProductID: product.productId, FirmwareVersion: v, TaskId });
+    expect(dist.StatusInfos.reduce((n, s) => n + s.Total, 0)).toBe(2);
+    expect(new Set(dist.StatusInfos.map((s) => s.Status)).size).toBe(2);
+  });
+
+  req(['OTA-006'], 'every failure code -1…-5 is recorded whatever result_msg says', async (h) => {
+    for (const code of ['-1', '-2', '-3', '-4', '-5']) {
+      const d = await freshDevice(h);
+      const v = newVersion(`e${code}`);
+      await upload(h, v, randomBytes(100));
+      const { TaskId } = await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName] });
+      await d.progress(v, { state: 'fail', result_code: code, result_msg: 'time_out' });
+      await d.updatesSinceLast();
+      const rows = await taskDevices(h, v, TaskId);
+      expect(rows.map((r) => r.Retcode), `result_code ${code}`).toEqual([Number(code)]);
+    }
+  });
+
+  req(['OTA-017'], 'a device with an unfinished task cannot be put in another', async (h) => {
+    const d = await freshDevice(h);
+    const [v1, v2] = [newVersion('x'), newVersion('y')];
+    await upload(h, v1, randomBytes(100));
+    await upload(h, v2, randomBytes(100));
+    await batch(h, { FirmwareVersion: v1, DeviceNames: [d.creds.deviceName] });
+    expect(await apiCode(batch(h, { FirmwareVersion: v2, DeviceNames: [d.creds.deviceName] }))).toBe('FailedOperation.DeviceIsUpdating');
+  });
+
+  req(['OTA-019'], 'cancel stops update_firmware, retry sends it again, a finished or unknown task is refused', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('c');
+    await upload(h, v, randomBytes(100));
+    const { TaskId } = await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName] });
+    expect(await d.updatesSinceLast()).toHaveLength(1);
+    const api = h.api();
+    const ids = { ProductID: product.productId, DeviceName: d.creds.deviceName, FirmwareVersion: v, TaskId };
+    await api.call('CancelDeviceFirmwareTask', ids);
+    await d.reportVersion('0.0.1');
+    expect(await d.updatesSinceLast(), 'no update_firmware after cancel').toEqual([]);
+    await api.call('RetryDeviceFirmwareTask', ids);
+    expect(await d.updatesSinceLast()).toHaveLength(1);
+    await d.progress(v, { state: 'done', result_code: '0', result_msg: '' });
+    await d.updatesSinceLast();
+    expect(await apiCode(api.call('CancelDeviceFirmwareTask', ids))).toBe('FailedOperation.DeviceFirmwareTaskAlreadDone');
+    expect(await apiCode(api.call('RetryDeviceFirmwareTask', ids))).toBe('FailedOperation.DeviceFirmwareTaskAlreadDone');
+    expect(await apiCode(api.call('CancelDeviceFirmwareTask', { ...ids, TaskId: TaskId + 100000 }))).toBe('ResourceNotFound.DeviceFirmwareTaskNotExist');
+  });
+});
+
+describe('downloads', () => {
+  req(['OTA-011'], 'Range resumes a download with 206, also when the end runs one byte past the file (C SDK)', async (h) => {
+    const v = newVersion('g');
+    const bytes = await upload(h, v, randomBytes(5000));
+    const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+    for (const [range, start] of [[`bytes=1000-${bytes.length}`, 1000], ['bytes=1000-', 1000], [`bytes=0-${bytes.length - 1}`, 0], [`bytes=${bytes.length - 1}-${bytes.length}`, bytes.length - 1]] as const) {
+      const d = await download(h, Url, { Range: range });
+      expect(d.status, range).toBe(206);
+      expect(d.headers['content-range'], range).toBe(`bytes ${start}-${bytes.length - 1}/${bytes.length}`);
+      expect(Number(d.headers['content-length']), range).toBe(bytes.length - start);
+      expect(d.headers['transfer-encoding']).toBeUndefined();
+      expect(d.body.equals(bytes.subarray(start)), range).toBe(true);
+    }
+  });
+
+  reqProperty(['OTA-011', 'OTA-010'], 'downloads interrupted at generated offsets and resumed give the exact bytes and MD5',
+    [fc.integer({ min: 1, max: 30_000 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }), fc.boolean()],
+    async (h, size, cuts, cStyle) => {
+      const v = newVersion('pr');
+      const bytes = await upload(h, v, randomBytes(size));
+      const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+      const offsets = [...new Set(cuts.map((c) => Math.min(size - 1, Math.floor(c * size))))].sort((a, b) => a - b);
+      const parts: Buffer[] = [];
+      let have = 0;
+      for (const next of [...offsets.filter((o) => o > 0), size]) {
+        // each connection "breaks" at the next offset: keep only the bytes up to it, then resume from there
+        const d = await download(h, Url, have === 0 && !cStyle ? {} : { Range: cStyle ? `bytes=${have}-${size}` : `bytes=${have}-` });
+        expect([200, 206]).toContain(d.status);
+        if (have > 0) expect(d.status).toBe(206);
+        expect(Number(d.headers['content-length'])).toBe(d.body.length);
+        parts.push(d.body.subarray(0, next - have));
+        have = next;
+      }
+      const whole = Buffer.concat(parts);
+      expect(whole.length).toBe(size);
+      expect(md5(whole)).toBe(md5(bytes));
+    }, { numRuns: 20 });
+});
