@@ -17,7 +17,7 @@ export const broadcast = {
     statement: 'PublishBroadcastMessage for an unknown ProductId fails with ResourceNotFound.ProductNotExist.', tags: ['negative'] },
   'BCAST-007': { level: 'MAY', capability: 'broadcast', source: 'protocol.md §7.1, §11', title: 'One broadcast task per product at a time',
     statement: 'A PublishBroadcastMessage while the product\'s previous broadcast task is still running may fail with FailedOperation.BroadcastTaskIsRunning.',
-    choice: 'The reference hub delivers a broadcast before it answers, so no task is running when the next request arrives and it never returns this code.', tags: ['unconfirmed'] },
+    choice: 'The reference hub hands a broadcast to every online device before it answers; only a request that arrives while the product\'s previous broadcast is still being handed over gets this code.', tags: ['unconfirmed'] },
   'BCAST-008': { level: 'SHOULD', capability: 'broadcast', source: 'protocol.md §7.1', title: 'Broadcasts are not stored for offline devices',
     statement: 'A device offline during a broadcast does not receive it on reconnecting, even with a persistent session.',
     choice: 'The doc says "online devices"; storage in persistent sessions is UNCONFIRMED, and the reference hub does not store.', tags: ['unconfirmed'] },

@@ -93,4 +93,7 @@ export const cloudApi = {
   'API-036': { level: 'SHOULD', capability: 'cloud-api', source: 'protocol.md §11 (S-PREP)', title: 'Product descriptions are limited to 500 characters',
     statement: 'CreateProduct with a ProductProperties.ProductDescription longer than 500 characters fails with InvalidParameterValue.',
     choice: 'The 0–500 bound is the console\'s; the API documents none, and the reference hub applies the console rule.', tags: ['unconfirmed', 'boundary', 'negative'] },
+  'API-037': { level: 'SHOULD', capability: 'cloud-api', source: 'compat.md (Cloud API); protocol.md §9.4', title: 'The official Node SDK works unmodified',
+    statement: 'tencentcloud-sdk-nodejs (iotcloud v20180614 client), pointed at the hub with httpProfile { endpoint: "iotcloud.tencentcloudapi.com:PORT", protocol: "http://" } and an agent resolving that name to the hub, can CreateProduct, CreateDevice, PublishMessage, UpdateDeviceShadow, DescribeDeviceShadow, PublishRRPCMessage and PublishBroadcastMessage with its own TC3 signature (host signed without the port).',
+    choice: 'Calls of actions the hub answers with InvalidAction are skipped with a note; the others must succeed.', tags: ['compat'] },
 } as const satisfies Record<string, Requirement>;

@@ -1,0 +1,81 @@
+// Broadcast: PublishBroadcastMessage delivers a payload to every online device of the product on its own $broadcast/rxd/${pid}/${dn} (protocol.md §7.1).
+
+import type { Client } from 'aedes';
+import type { Action } from '../../api/context.js';
+import { ApiError, invalid } from '../../api/errors.js';
+import { optString, PRODUCT_ID, reqInt, reqString } from '../../api/params.js';
+import { requireProduct } from '../../api/views.js';
+import type { HubService, ServiceContext } from '../types.js';
+
+/** Payload parameter limit: 8 KB as sent, i.e. the Base64 text when PayloadEncoding is base64 (protocol.md §7.1, §11; BCAST-005). */
+export const MAX_BROADCAST_PAYLOAD_BYTES = 8 * 1024;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const TASK_SEQ_KEY = 'broadcast-task-seq';
+
+interface BroadcastState {
+  /** Products whose broadcast is being handed to the broker right now (BCAST-007). */
+  running: Set<string>;
+}
+
+const STATES = new WeakMap<ServiceContext, BroadcastState>();
+
+/** Online devices as [productId, deviceName], one per device even when it has several connections. */
+function onlineDevices(ctx: ServiceContext): [string, string][] {
+  const clients = Object.values((ctx.broker as unknown as { clients: Record<string, Client> }).clients);
+  const seen = new Map<string, [string, string]>();
+  for (const client of clients) {
+    const session = ctx.sessions.get(client);
+    if (session && !session.revoked) seen.set(session.clientId, [session.productId, session.deviceName]);
+  }
+  return [...seen.values()];
+}
+
+function nextTaskId(ctx: ServiceContext): number {
+  const next = Number(ctx.registry.getMeta(TASK_SEQ_KEY) ?? '0') + 1;
+  ctx.registry.setMeta(TASK_SEQ_KEY, String(next));
+  return next;
+}
+
+const PublishBroadcastMessage: Action = {
+  params: ['ProductId', 'Payload', 'Qos', 'PayloadEncoding'],
+  async run(actx, p) {
+    const ctx = actx.hub;
+    const s = STATES.get(ctx);
+    if (!s) throw new Error('the broadcast service was not started for this hub');
+    const productId = reqString(p, 'ProductId', PRODUCT_ID);
+    const text = reqString(p, 'Payload');
+    const qos = reqInt(p, 'Qos', { oneOf: [0, 1] }) as 0 | 1;
+    const encoding = optString(p, 'PayloadEncoding', { pattern: /^(base64)?$/, expected: '"base64" or empty' });
+    requireProduct(actx.registry, productId); // BCAST-006
+    if (Buffer.byteLength(text) > MAX_BROADCAST_PAYLOAD_BYTES) {
+      throw new ApiError('InvalidParameterValue.PayloadOverLimit', `Payload is ${Buffer.byteLength(text)} bytes; a broadcast carries at most ${MAX_BROADCAST_PAYLOAD_BYTES}`); // BCAST-005
+    }
+    if (encoding === 'base64' && !BASE64.test(text)) throw invalid('Payload', 'Base64 text (PayloadEncoding is "base64")', text);
+    // BCAST-003: raw text, or the decoded bytes
+    const payload = encoding === 'base64' ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+    if (s.running.has(productId)) {
+      throw new ApiError('FailedOperation.BroadcastTaskIsRunning', `a broadcast to product ${productId} is still being delivered; retry when it is done`); // BCAST-007
+    }
+    s.running.add(productId);
+    try {
+      const taskId = nextTaskId(ctx);
+      // BCAST-001, BCAST-002: online devices of this product only, each on its own topic; the broker
+      // delivers to those subscribed, at min(Qos, granted QoS) (BCAST-009). Offline devices get nothing (BCAST-008).
+      const crossProduct = ctx.faults.has('broadcast-cross-product');
+      const targets = onlineDevices(ctx).filter(([pid]) => crossProduct || pid === productId);
+      await Promise.all(targets.map(([pid, dn]) => ctx.publish(`$broadcast/rxd/${pid}/${dn}`, payload, qos)));
+      return { TaskId: taskId }; // BCAST-004
+    } finally {
+      s.running.delete(productId);
+    }
+  },
+};
+
+export const broadcast: HubService = {
+  name: 'broadcast',
+  actions: { PublishBroadcastMessage },
+  start(ctx) {
+    STATES.set(ctx, { running: new Set() });
+  },
+};

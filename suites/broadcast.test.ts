@@ -1,0 +1,113 @@
+// Broadcast (protocol.md §7.1, seed §1.3.1): who receives a PublishBroadcastMessage, its payload, QoS, size limit and errors.
+import { expect } from 'vitest';
+import { ApiError } from '../src/client/cloud-api.js';
+import type { Device } from '../src/client/device.js';
+import { req } from './support/harness.js';
+import { useProduct, type DeviceCredentials } from './support/provision.js';
+import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
+
+const home = useProduct('bcast', { devices: ['sub_q1', 'sub_q0', 'not_subscribed', 'sleeper', 'bound'] });
+const away = useProduct('bcast_other', { devices: ['stranger'] });
+
+const bcTopic = (c: DeviceCredentials) => `$broadcast/rxd/${c.productId}/${c.deviceName}`;
+const loopTopic = (c: DeviceCredentials) => `${c.productId}/${c.deviceName}/data`;
+
+async function code(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    if (e instanceof ApiError) return e.code;
+    throw e;
+  }
+}
+
+/** A device subscribed to its data topic (for the barrier) and, unless qos is null, to its broadcast topic. */
+async function listener(h: Parameters<Parameters<typeof req>[2]>[0], c: DeviceCredentials, qos: 0 | 1 | null, clean = true): Promise<Device> {
+  const d = await h.device(c, { clean });
+  expect(await d.subscribe(loopTopic(c), 1)).toBe(1);
+  if (qos !== null) expect(await d.subscribe(bcTopic(c), qos), `SUBACK for ${bcTopic(c)}`).toBe(qos);
+  return d;
+}
+
+req(['BCAST-001', 'BCAST-002', 'BCAST-004', 'BCAST-009'], 'a broadcast reaches each subscribed online device of the product on its own topic, at min(Qos, granted), and no one else', async (h) => {
+  const [q1, q0, none] = [home.device('sub_q1'), home.device('sub_q0'), home.device('not_subscribed')];
+  const stranger = away.device('stranger');
+  const devices = [
+    { c: q1, d: await listener(h, q1, 1) },
+    { c: q0, d: await listener(h, q0, 0) },
+    { c: none, d: await listener(h, none, null) },
+    { c: stranger, d: await listener(h, stranger, 1) },
+  ];
+  const answer = await h.api().call<{ TaskId: number }>('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'all lights off', Qos: 1 });
+  expect(Number.isInteger(answer.TaskId), 'TaskId is an integer').toBe(true);
+  for (const { c, d } of devices) await selfLoop(d, loopTopic(c));
+  const got = (d: Device) => d.messages.filter((m) => m.topic.startsWith('$broadcast/'));
+  for (const { c, d, qos } of [{ ...devices[0]!, qos: 1 }, { ...devices[1]!, qos: 0 }]) {
+    const msgs = got(d);
+    expect(msgs.map((m) => [m.topic, m.payload.toString()]), `${c.deviceName} receives the broadcast once on its own topic`).toEqual([[bcTopic(c), 'all lights off']]);
+    expect(msgs[0]!.qos, `${c.deviceName} gets QoS min(1, ${qos})`).toBe(qos);
+    h.expectSchema('broadcast.schema.json#/$defs/topic', msgs[0]!.topic, 'MQTT topic of the broadcast');
+  }
+  expect(got(devices[2]!.d), 'an online device not subscribed receives nothing').toEqual([]);
+  expect(got(devices[3]!.d).map((m) => m.topic), 'a device of another product receives nothing').toEqual([]);
+});
+
+req(['BCAST-003', 'BCAST-009'], 'payloads arrive raw, or Base64-decoded with PayloadEncoding base64; Qos 0 arrives at QoS 0', async (h) => {
+  const c = home.device('sub_q1');
+  const d = await listener(h, c, 1);
+  const api = h.api();
+  await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'closed', Qos: 0 });
+  const binary = Buffer.from([0, 1, 2, 0xfe, 0xff, 0x80]);
+  await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: binary.toString('base64'), Qos: 1, PayloadEncoding: 'base64' });
+  await selfLoop(d, loopTopic(c));
+  const msgs = d.received(bcTopic(c));
+  expect(msgs.length, 'two broadcasts').toBe(2);
+  expect(msgs[0]!.payload.equals(Buffer.from('closed')), 'Payload=closed arrives as the 6 bytes "closed"').toBe(true);
+  expect(msgs[0]!.qos, 'Qos 0 broadcast').toBe(0);
+  expect(msgs[1]!.payload.equals(binary), 'base64 payload arrives decoded').toBe(true);
+});
+
+req(['BCAST-005'], 'a Payload of 8 KB is delivered and one byte more is refused with PayloadOverLimit and reaches no one', async (h) => {
+  const c = home.device('bound');
+  const d = await listener(h, c, 1);
+  const api = h.api();
+  await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'a'.repeat(8192), Qos: 1 });
+  expect(await code(api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'b'.repeat(8193), Qos: 1 }))).toBe('InvalidParameterValue.PayloadOverLimit');
+  await selfLoop(d, loopTopic(c));
+  expect(d.received(bcTopic(c)).map((m) => `${m.payload[0] === 0x61 ? 'a' : 'b'}×${m.payload.length}`)).toEqual(['a×8192']);
+});
+
+req(['BCAST-006'], 'a broadcast to an unknown product fails with ResourceNotFound.ProductNotExist', async (h) => {
+  expect(await code(h.api().call('PublishBroadcastMessage', { ProductId: 'NOSUCHPROD', Payload: 'x', Qos: 0 }))).toBe('ResourceNotFound.ProductNotExist');
+});
+
+req(['BCAST-007'], 'concurrent broadcasts to one product succeed or fail with BroadcastTaskIsRunning, never anything else', async (h) => {
+  const api = h.api();
+  const results = await Promise.all([1, 2, 3].map((i) =>
+    api.call<{ TaskId: number }>('PublishBroadcastMessage', { ProductId: home.productId, Payload: `burst ${i}`, Qos: 0 }).then(
+      (r) => ({ ok: true as const, taskId: r.TaskId }),
+      (e: unknown) => ({ ok: false as const, code: e instanceof ApiError ? e.code : String(e) }),
+    )));
+  expect(results.some((r) => r.ok), 'at least one broadcast is accepted').toBe(true);
+  for (const r of results) if (!r.ok) expect(r.code).toBe('FailedOperation.BroadcastTaskIsRunning');
+  const ids = results.flatMap((r) => (r.ok ? [r.taskId] : []));
+  expect(new Set(ids).size, 'each accepted broadcast has its own TaskId').toBe(ids.length);
+});
+
+req(['BCAST-008'], 'a device offline during a broadcast does not get it when its persistent session resumes', async (h) => {
+  const c = home.device('sleeper');
+  const first = await listener(h, c, 1, false);
+  await first.end();
+  const api = h.api();
+  // barrier: the hub must have seen the disconnect before the broadcast, or the device still counts as online
+  const until = Date.now() + ROUND_TRIP_LIMIT_MS;
+  while ((await api.call<{ Online: number }>('DescribeDevice', { ProductID: c.productId, DeviceName: c.deviceName })).Online !== 0) {
+    if (Date.now() > until) throw new Error(`DescribeDevice still shows ${c.deviceName} online ${ROUND_TRIP_LIMIT_MS} ms after it disconnected; cannot judge`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'while you slept', Qos: 1 });
+  const again = await h.device(c, { clean: false });
+  await selfLoop(again, loopTopic(c)); // the data subscription survived in the session
+  expect(again.received(bcTopic(c)), 'nothing stored for the offline device').toEqual([]);
+});
