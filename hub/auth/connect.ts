@@ -5,6 +5,8 @@ import type { Faults } from '../faults.js';
 import { MAX_KEEPALIVE_SECONDS } from '../limits.js';
 import type { Registry } from '../registry/index.js';
 import { CLIENT_ID_RE, parsePassword, parseUsername, verifyToken } from './credentials.js';
+import { transportLogin } from '../tls/login.js';
+import { transportIdentity, type TransportIdentity } from '../tls/transport.js';
 import type { Sessions } from './sessions.js';
 
 export const CONNACK = {
@@ -46,13 +48,19 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
   const seen = new WeakMap<Client, ConnectInfo>();
 
   /** The checks, in the order of the access-rules §1 table; the first failing one decides the CONNACK code. */
-  function check(info: ConnectInfo, username: string | undefined, password: Buffer | undefined): Refusal | Login {
+  function check(info: ConnectInfo, username: string | undefined, password: Buffer | undefined, transport?: TransportIdentity): Refusal | Login {
     if (info.keepalive > MAX_KEEPALIVE_SECONDS) {
       return refuse(CONNACK.SERVER_UNAVAILABLE, `keepalive ${info.keepalive} s is over ${MAX_KEEPALIVE_SECONDS} s`); // AUTH keepalive 0–900
     }
     if (username === undefined) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'no username');
     const fields = parseUsername(username);
     if (!fields) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'username is not clientId;sdkappid;connid;expiry');
+    // TLS-PSK or a client certificate proved the identity: the password is not used (TLS-005, TLS-009, TLS-014)
+    if (transport) return transportLogin(transport, info.clientId, fields.clientIdField, registry, faults);
+    const named = CLIENT_ID_RE.exec(info.clientId);
+    if (named && registry.getProduct(named[1]!)?.properties.EncryptionType === '1') {
+      return refuse(CONNACK.NOT_AUTHORIZED, 'a certificate device must present its client certificate (mutual TLS); its password is not used');
+    }
     if (password === undefined) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'no password');
     const sent = parsePassword(password.toString('utf8'));
     if (!sent) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'password is not hex;hmacsha256 or hex;hmacsha1');
@@ -90,7 +98,7 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
       const info = seen.get(client) ?? { clientId: client.id ?? '', keepalive: 0 };
       let verdict: Refusal | Login;
       try {
-        verdict = check(info, username ?? undefined, password ?? undefined);
+        verdict = check(info, username ?? undefined, password ?? undefined, transportIdentity(client));
       } catch (err) {
         log(`mqtt: login check failed unexpectedly: ${String(err)}`);
         verdict = refuse(CONNACK.SERVER_UNAVAILABLE, 'internal error');

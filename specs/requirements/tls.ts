@@ -41,4 +41,10 @@ export const tls = {
     choice: 'CA registration is a console or 2021-04-08 API feature (CreatePrivateCA), outside iotcloud 2018-06-14; the reference hub accepts a CA configured for a product at start-up.', tags: ['unconfirmed'] },
   'TLS-016': { level: 'MUST', capability: 'tls', source: 'protocol.md §1.2, §2', title: 'TLS sessions follow the same topic rules',
     statement: 'Over TLS (password, TLS-PSK or certificate), topic permissions, wildcard rules and size limits are exactly those of plain TCP.' },
+  'TLS-017': { level: 'MUST', capability: 'cert-auth', source: 'protocol.md §1.5, §1.7, §9.7', title: 'Revoked certificate devices are refused',
+    statement: 'A certificate device that is disabled or deleted is refused, and after a device is deleted and created again the certificate issued before is refused while the new one logs in.',
+    choice: 'Deletion revokes the platform-issued certificate: the hub matches the fingerprint registered at CreateDevice (protocol.md §1.5 RECOMMENDATION).', tags: ['negative'] },
+  'TLS-018': { level: 'MUST', capability: 'cert-auth', source: 'protocol.md §1.3, §1.5', title: 'A certificate device must present its certificate',
+    statement: 'A device of a certificate product (EncryptionType "1") that logs in without a client certificate (a password over TCP, or TLS without a certificate) is refused.',
+    choice: 'CONNACK 0x05 (the password of a certificate device is never checked, so it cannot authenticate); suites assert only that the login is not accepted.', tags: ['unconfirmed', 'negative'] },
 } as const satisfies Record<string, Requirement>;

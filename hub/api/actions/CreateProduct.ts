@@ -20,7 +20,7 @@ function properties(p: Params | undefined): ProductProperties {
     maxLength: MAX_PRODUCT_DESCRIPTION_CHARS,
     expected: `a string of at most ${MAX_PRODUCT_DESCRIPTION_CHARS} characters`,
   });
-  // "2" (key) is this hub's default: it serves key devices only; the real service defaults to "1" (certificate)
+  // "2" (key) is this hub's default (suites and SDK samples use key devices); the real service defaults to "1" (certificate)
   const encryption = optString(scoped, at('EncryptionType'), { pattern: /^[12]$/, expected: '"1" (certificate) or "2" (key)' });
   const region = optString(scoped, at('Region'), { maxLength: 32, expected: 'a region string such as "gz"' });
   const productType = optInt(scoped, at('ProductType'), { min: 0, max: 5 });
