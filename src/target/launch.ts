@@ -1,13 +1,19 @@
-/** Launchers: bring a described target up (embedded) or check it is there (external), and take it down afterwards. */
+/** Launchers: bring a described target up (embedded, process, container) or check it is there (external), and take it down afterwards. */
 import net from 'node:net';
 import { HubcheckError } from '../errors.js';
-import type { TargetDescriptor } from './descriptor.js';
+import { loadDescriptor, type TargetDescriptor } from './descriptor.js';
 import { effectiveCapabilities } from './capabilities.js';
+import { resolveDescribed, type Endpoints } from './described.js';
 import { DEFAULT_LIMITS, type ResolvedTarget } from './resolved.js';
+import { dockerDescriptor, isDockerShortcut } from './shortcut.js';
 
 export interface LaunchedTarget {
   target: ResolvedTarget;
   stop(): Promise<void>;
+  /** Hubs hubcheck started: resolves with a reason if the hub stops on its own before stop() (never otherwise). */
+  exited?: Promise<string>;
+  /** Hubs hubcheck started: the latest lines of the hub's output (stdout, and stderr marked [stderr]). */
+  output?(lines?: number): string[];
 }
 
 /**
@@ -15,25 +21,42 @@ export interface LaunchedTarget {
  * profile without these, so their requirements show as not applicable rather than failed.
  */
 export const REFERENCE_HUB_MISSING = [
-  'tls', 'tls-psk', 'cert-auth', 'wss', 'offline-queue', 'inflight-window', 'rate-limits', 'test-clock', 'mqtt-subset',
-  'persistent-sessions', 'shadow', 'ota', 'remote-config', 'device-log', 'broadcast', 'rrpc', 'ntp', 'http-gateway',
-  'dynamic-registration', 'legacy-http', 'cloud-api-v1', 'cloud-publish', 'rules-engine',
+  'rate-limits',
+  'dynamic-registration', 'legacy-http', 'cloud-api-v1',
 ];
 
 /** Devices per product in the embedded hub: small enough that the quota test reaches it in a second. */
 const EMBEDDED_DEVICE_QUOTA = 200;
+/** RRPC timeout of the embedded hub: short, so the timeout tests take a second, not ten (the hub's own default is 10 s). */
+const EMBEDDED_RRPC_TIMEOUT_MS = 1000;
+/** Offline-queue pacing of the embedded hub: short, so model-based runs with reconnects stay fast (the hub's own default is 500 ms). */
+const EMBEDDED_OFFLINE_PACE_MS = 20;
+
+/** `--target`: a descriptor file, docker:IMAGE[:TAG] (the reference hub's image), or nothing (the embedded hub). */
+export async function descriptorFor(target: string | TargetDescriptor | undefined): Promise<TargetDescriptor> {
+  if (target === undefined) return { launcher: 'embedded' };
+  if (typeof target !== 'string') return target;
+  return isDockerShortcut(target) ? dockerDescriptor(target, REFERENCE_HUB_MISSING) : loadDescriptor(target);
+}
 
 export async function launch(d: TargetDescriptor): Promise<LaunchedTarget> {
-  return d.launcher === 'embedded' ? launchEmbedded(d) : launchExternal(d);
+  switch (d.launcher) {
+    case 'embedded': return launchEmbedded(d);
+    case 'process': return (await import('./process.js')).launchProcess(d);
+    case 'container': return (await import('./container.js')).launchContainer(d);
+    default: return launchExternal(d);
+  }
 }
 
 async function launchEmbedded(d: TargetDescriptor): Promise<LaunchedTarget> {
   const { startHub } = await import('../../hub/index.js');
   const devicesPerProduct = d.embedded?.devicesPerProduct ?? EMBEDDED_DEVICE_QUOTA;
   const faults = d.embedded?.faults ?? [];
+  const rrpcTimeoutMs = d.limits?.rrpcTimeoutMs ?? EMBEDDED_RRPC_TIMEOUT_MS;
+  const offlinePaceMs = d.limits?.offlinePaceMs ?? EMBEDDED_OFFLINE_PACE_MS;
   let hub;
   try {
-    hub = await startHub({ faults, quotas: { devicesPerProduct } });
+    hub = await startHub({ faults, quotas: { devicesPerProduct }, rrpcTimeoutMs, testClock: true, offlinePaceMs });
   } catch (e) {
     throw new HubcheckError('HUB_START', `the embedded reference hub did not start: ${(e as Error).message}`, { cause: e });
   }
@@ -42,14 +65,16 @@ async function launchEmbedded(d: TargetDescriptor): Promise<LaunchedTarget> {
       name: d.name ?? (faults.length ? `reference hub (faults: ${faults.join(', ')})` : 'reference hub (embedded)'),
       launcher: 'embedded',
       profile: d.profile ?? 'tencent-hub',
-      endpoints: hub.endpoints,
+      endpoints: { ...hub.endpoints, http: hub.endpoints.api }, // the gateway shares the API port
+      tls: { ca: hub.tls.caCert },
       cloudApi: { ...hub.credentials, region: 'ap-guangzhou' },
       capabilities: effectiveCapabilities(d.profile ?? 'tencent-hub', {
         missing: [...new Set([...REFERENCE_HUB_MISSING, ...(d.capabilities?.missing ?? [])])],
         extra: d.capabilities?.extra,
       }, 'embedded target'),
-      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct },
+      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs },
       faults,
+      claimedLimits: Object.keys(d.limits ?? {}),
     },
     stop: () => hub.close(),
   };
@@ -57,22 +82,9 @@ async function launchEmbedded(d: TargetDescriptor): Promise<LaunchedTarget> {
 
 async function launchExternal(d: TargetDescriptor): Promise<LaunchedTarget> {
   // The schema guarantees these for external targets.
-  const endpoints = d.endpoints as { mqtt: string; ws?: string; api: string };
-  const cloudApi = d.cloudApi!;
-  await Promise.all([reachable('endpoints.mqtt', endpoints.mqtt), reachable('endpoints.api', endpoints.api)]);
-  return {
-    target: {
-      name: d.name ?? `external hub at ${endpoints.mqtt}`,
-      launcher: 'external',
-      profile: d.profile ?? 'tencent-hub',
-      endpoints,
-      cloudApi: { region: 'ap-guangzhou', ...cloudApi },
-      capabilities: effectiveCapabilities(d.profile ?? 'tencent-hub', d.capabilities, 'target'),
-      limits: { ...DEFAULT_LIMITS, ...d.limits },
-      faults: [],
-    },
-    stop: async () => {},
-  };
+  const endpoints = d.endpoints as Endpoints;
+  await Promise.all([reachable('endpoints.mqtt', endpoints.mqtt), ...(endpoints.api ? [reachable('endpoints.api', endpoints.api)] : [])]);
+  return { target: resolveDescribed(d, 'external', endpoints, `external hub at ${endpoints.mqtt}`), stop: async () => {} };
 }
 
 /** Resolves when a TCP connection to the URL's host and port opens within 3 s. */

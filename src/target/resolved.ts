@@ -1,19 +1,33 @@
 /** The target as the suites see it: plain, serialisable data handed to every test file through vitest's provide/inject. */
-import { KEEPALIVE_MAX_S, MAX_DEVICES_PER_PRODUCT, MAX_PACKET_BYTES, MAX_TOPIC_BYTES } from '../protocol/limits.js';
+import { KEEPALIVE_MAX_S, MAX_DEVICES_PER_PRODUCT, MAX_PACKET_BYTES, MAX_TOPIC_BYTES, RRPC_TIMEOUT_MS } from '../protocol/limits.js';
 import type { ProfileName } from '../../specs/requirements/index.js';
-import type { Launcher } from './descriptor.js';
+import type { FixtureDevice, Launcher } from './descriptor.js';
 
 export interface ResolvedTarget {
   name: string;
   launcher: Launcher;
   profile: ProfileName;
-  endpoints: { mqtt: string; ws?: string; api: string };
+  /** http: the HTTP device gateway (absent: the gateway is served at api, as the reference hub does). */
+  endpoints: { mqtt: string; ws?: string; api: string; http?: string; mqtts?: string; wss?: string };
+  /** The PEM CA certificate that verifies the hub's server certificate on mqtts and wss (absent: the system CAs). */
+  tls?: { ca: string };
   cloudApi: { secretId: string; secretKey: string; region: string; signedHost?: string };
   /** Every capability the target offers (profile − missing + extra): a requirement applies iff its capability is here. */
   capabilities: string[];
-  limits: { topicBytes: number; packetBytes: number; keepaliveMaxSeconds: number; devicesPerProduct: number };
+  limits: { topicBytes: number; packetBytes: number; keepaliveMaxSeconds: number; devicesPerProduct: number; rrpcTimeoutMs: number; offlinePaceMs: number };
   /** Faults switched on in an embedded reference hub (selftest). */
   faults: string[];
+  /** How suites get devices (default cloud-api): made up for a hub that accepts any (any), or the descriptor's fixtures. */
+  provisioning?: 'cloud-api' | 'any' | 'fixtures';
+  fixtures?: FixtureDevice[];
+  /** A plain broker's credentials (profile mqtt-core); absent: anonymous. */
+  plainLogin?: { username: string; password: string };
+  /** `hubcheck run --long`: tests of limits measured in hours may wait for real when the target has no test clock. */
+  long?: boolean;
+  /** Where the run writes its reports (replay files of failed model runs go to <reportDir>/replays/). */
+  reportDir?: string;
+  /** Limit fields the descriptor stated explicitly (the probe holds the target to these, and to those its capabilities imply). */
+  claimedLimits?: string[];
 }
 
 export const DEFAULT_LIMITS: ResolvedTarget['limits'] = {
@@ -21,4 +35,7 @@ export const DEFAULT_LIMITS: ResolvedTarget['limits'] = {
   packetBytes: MAX_PACKET_BYTES,
   keepaliveMaxSeconds: KEEPALIVE_MAX_S,
   devicesPerProduct: MAX_DEVICES_PER_PRODUCT,
+  rrpcTimeoutMs: RRPC_TIMEOUT_MS,
+  /** Stored messages are resent at 500 ms intervals after a reconnect (protocol.md §1.8). */
+  offlinePaceMs: 500,
 };

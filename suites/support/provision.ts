@@ -1,18 +1,16 @@
-/** Each suite file works in its own product and devices, created through the cloud API and removed afterwards. */
-import { randomBytes } from 'node:crypto';
+/**
+ * Each suite file works in its own product and devices: created through the cloud API and removed
+ * afterwards, or, on a hub without an API, made up (provisioning: any) or taken from the
+ * descriptor's fixtures (provisioning: fixtures). The work is done by src/target/provisioning.ts,
+ * which the probe shares.
+ */
 import { afterAll, beforeAll } from 'vitest';
-import { CloudApi } from '../../src/client/cloud-api.js';
-import type { Privilege } from '../../src/protocol/acl.js';
+import { createNamespace, uniqueName, type DeviceCredentials, type Namespace, type NamespaceSpec } from '../../src/target/provisioning.js';
 import { currentTarget } from './harness.js';
 
-export interface DeviceCredentials { productId: string; deviceName: string; psk: string }
+export { uniqueName, type DeviceCredentials };
 
-export interface ProductSpec {
-  /** Device names to create. */
-  devices: string[];
-  /** Custom topic classes (CreateTopicPolicy). */
-  policies?: { name: string; privilege: Privilege }[];
-}
+export type ProductSpec = NamespaceSpec;
 
 export interface ProductFixture {
   readonly productId: string;
@@ -22,53 +20,30 @@ export interface ProductFixture {
   addDevice(name: string): Promise<DeviceCredentials>;
 }
 
-export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;
-
 /** Registers beforeAll/afterAll hooks that create and remove a product with its devices and topic classes. */
 export function useProduct(prefix: string, spec: ProductSpec): ProductFixture {
-  const devices = new Map<string, DeviceCredentials>();
-  let productId = '';
-  let productName = '';
-  let api: CloudApi;
-
-  const addDevice = async (name: string): Promise<DeviceCredentials> => {
-    const r = await api.call<{ DevicePsk: string }>('CreateDevice', { ProductId: productId, DeviceName: name });
-    const creds = { productId, deviceName: name, psk: r.DevicePsk };
-    devices.set(name, creds);
-    return creds;
+  let ns: Namespace | undefined;
+  const ready = (): Namespace => {
+    if (!ns) throw new Error(`the ${prefix} fixture is not provisioned yet (used outside a test?)`);
+    return ns;
   };
 
   beforeAll(async () => {
-    const target = currentTarget();
-    api = new CloudApi({ endpoint: target.endpoints.api, ...target.cloudApi });
-    productName = uniqueName(prefix).slice(0, 32);
-    const p = await api.call<{ ProductId: string }>('CreateProduct', {
-      ProductName: productName,
-      ProductProperties: { ProductDescription: 'hubcheck conformance fixture', EncryptionType: '2' },
-    });
-    productId = p.ProductId;
-    for (const policy of spec.policies ?? []) {
-      await api.call('CreateTopicPolicy', { ProductID: productId, TopicName: policy.name, Privilege: policy.privilege });
-    }
-    for (const name of spec.devices) await addDevice(name);
+    ns = await createNamespace(currentTarget(), prefix, spec);
   });
 
   afterAll(async () => {
-    if (!productId) return;
-    for (const name of devices.keys()) {
-      await api.call('DeleteDevice', { ProductId: productId, DeviceName: name }).catch(() => {});
-    }
-    await api.call('DeleteProduct', { ProductId: productId }).catch(() => {});
+    await ns?.cleanup();
   });
 
   return {
-    get productId() { return productId; },
-    get productName() { return productName; },
+    get productId() { return ns?.productId ?? ''; },
+    get productName() { return ns?.productName ?? ''; },
     device(name: string) {
-      const d = devices.get(name);
+      const d = ready().devices.get(name);
       if (!d) throw new Error(`fixture has no device ${name}`);
       return d;
     },
-    addDevice,
+    addDevice: (name: string) => ready().addDevice(name),
   };
 }
