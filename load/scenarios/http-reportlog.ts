@@ -1,0 +1,11 @@
+/** HTTP reportlog: autocannon posts /device/reportlog, each request freshly signed with a rotating device's PSK. */
+import { defineScenario } from './types.js';
+
+export default defineScenario({
+  name: 'http-reportlog',
+  description: 'POST /device/reportlog through the HTTP device gateway, signed per request, rotating over devices',
+  devices: 50,
+  stages: [{ duration: 5, target: 0 }],
+  http: { kind: 'reportlog', connections: 8, rate: 500, duration: 5, startAfter: 0 },
+  thresholds: { http_req_failed: ['rate<0.01'], http_req_duration: ['p(99)<250'] },
+});

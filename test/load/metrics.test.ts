@@ -1,0 +1,76 @@
+// HDR histograms merge losslessly across shards; SLO thresholds judge the merged metrics; compare finds regressions.
+import { describe, expect, it } from 'vitest';
+import { encode, mergeEncoded, newHistogram, recordUs } from '../../load/metrics/histogram.js';
+import { compareReports } from '../../load/report/compare.js';
+import { mergeReports } from '../../load/report/merge.js';
+import { rates, trends } from '../../load/report/aggregate.js';
+import { LOAD_REPORT_SCHEMA, type LoadReport } from '../../load/report/model.js';
+import { evaluate } from '../../load/slo.js';
+
+function report(values: number[], counters: Record<string, number>, id = 'r'): LoadReport {
+  const h = newHistogram();
+  for (const v of values) recordUs(h, v * 1000);
+  const histograms = { 'delivery_latency{qos:1}': encode(h) };
+  return {
+    schema: LOAD_REPORT_SCHEMA, runId: id, scenario: 'telemetry', description: '', engine: 'fleet', target: 't', startedAt: '', durationS: 10,
+    config: {}, notes: [], metrics: { counters, rates: rates(counters), trends: trends(histograms), histograms },
+    resources: { hubMeasured: 'none' }, timeline: [{ t: 1, sessions: 5, pending: 0, counters, histograms, latency: {} }], thresholds: [], passed: true,
+  };
+}
+
+describe('histograms', () => {
+  it('merged shard histograms give the percentiles of all samples together', () => {
+    const all = Array.from({ length: 4000 }, (_, i) => 1 + ((i * 7919) % 1000));
+    const shards = [0, 1, 2, 3].map((k) => {
+      const h = newHistogram();
+      for (const v of all.filter((_, i) => i % 4 === k)) recordUs(h, v * 1000);
+      return encode(h);
+    });
+    const whole = newHistogram();
+    for (const v of all) recordUs(whole, v * 1000);
+    const merged = mergeEncoded(shards);
+    expect(merged.totalCount).toBe(4000);
+    for (const p of [50, 90, 99, 99.9]) expect(merged.getValueAtPercentile(p)).toBe(whole.getValueAtPercentile(p));
+  });
+
+  it('mergeReports adds counters and histograms and judges thresholds on the whole', () => {
+    const a = report([10, 20, 30], { mqtt_messages_sent: 3, qos1_lost: 0 }, 'a');
+    const b = report([400], { mqtt_messages_sent: 1, qos1_lost: 1 }, 'b');
+    const m = mergeReports([a, b], { 'delivery_latency{qos:1}': ['p(99)<250'], qos1_lost: ['count==0'] });
+    expect(m.metrics.counters['mqtt_messages_sent']).toBe(4);
+    expect(m.metrics.trends['delivery_latency{qos:1}']!.count).toBe(4);
+    expect(m.metrics.trends['delivery_latency{qos:1}']!.max).toBeGreaterThan(399);
+    expect(m.shards).toBe(2);
+    expect(m.timeline[0]!.sessions).toBe(10);
+    expect(m.passed).toBe(false);
+    expect(m.thresholds.filter((t) => !t.ok).map((t) => t.metric).sort()).toEqual(['delivery_latency{qos:1}', 'qos1_lost']);
+  });
+});
+
+describe('SLO thresholds', () => {
+  it('judges percentiles, counts and rates, and fails on metrics never recorded', () => {
+    const r = report([1, 2, 3, 100], { mqtt_connects: 99, mqtt_connect_attempts: 100, qos1_lost: 0 });
+    const v = evaluate({
+      'delivery_latency{qos:1}': ['p(50)<5', 'max<50'],
+      mqtt_connect_success: ['rate>0.98', 'rate>0.995'],
+      qos1_lost: ['count==0'],
+      never: ['p(99)<1'],
+    }, r.metrics);
+    expect(v.map((x) => x.ok)).toEqual([true, false, true, false, true, false]);
+    expect(v[5]!.note).toMatch(/never recorded/);
+  });
+});
+
+describe('report compare', () => {
+  it('reports latency and loss regressions beyond the tolerance, not improvements', () => {
+    const a = report([10, 10, 10, 12], { qos1_lost: 0, mqtt_connects: 100, mqtt_connect_attempts: 100 });
+    const b = report([10, 30, 40, 50], { qos1_lost: 5, mqtt_connects: 90, mqtt_connect_attempts: 100 });
+    const regs = compareReports(a, b, 0.1);
+    const names = regs.map((r) => r.metric);
+    expect(names).toContain('delivery_latency{qos:1}.p99');
+    expect(names).toContain('qos1_lost');
+    expect(names).toContain('mqtt_connect_success');
+    expect(compareReports(b, a, 0.1).map((r) => r.metric)).not.toContain('delivery_latency{qos:1}.p99');
+    expect(compareReports(a, a, 0.1)).toEqual([]);
+  });
+});
