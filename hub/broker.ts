@@ -1,11 +1,15 @@
-// The MQTT side of the hub: the Aedes broker with our hooks, its TCP listener and its WebSocket listener (path /mqtt).
+// The MQTT side of the hub: the Aedes broker with our hooks, its TCP listener, its WebSocket listener (path /mqtt), and the
+// TLS and secure-WebSocket listeners when TLS is configured.
 
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { screenProtocolLevel } from './auth/protocol-level.js';
 
 /** Subprotocols Paho and mqtt.js send: `mqtt` (3.1.1) and `mqttv3.1` (protocol.md §1.2). */
 const WS_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
@@ -20,12 +24,16 @@ export interface BrokerOptions {
   attach: (client: Client) => void;
   install: (broker: Aedes) => void;
   log: (line: string) => void;
+  /** MQTT over TLS and over secure WebSocket; `verify` judges each secured socket before any MQTT byte is read. */
+  secure?: { tlsPort: number; wssPort: number; tlsOptions: TlsOptions; wssOptions: TlsOptions; verify(socket: TLSSocket): boolean };
 }
 
 export interface RunningBroker {
   broker: Aedes;
   mqttPort: number;
   wsPort: number;
+  tlsPort?: number;
+  wssPort?: number;
   close(): Promise<void>;
 }
 
@@ -75,26 +83,34 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   };
   const accept = (conn: Duplex, req?: IncomingMessage) => {
     track(conn);
-    try {
-      opts.attach(broker.handle(conn, req));
-    } catch (err) {
-      log(`mqtt: ${String(err)}`);
-      conn.destroy();
-    }
+    // AUTH-024: an unknown protocol level gets CONNACK 0x01 before Aedes ever parses the CONNECT.
+    screenProtocolLevel(conn, (screened) => {
+      try {
+        opts.attach(broker.handle(screened, req));
+      } catch (err) {
+        log(`mqtt: ${String(err)}`);
+        screened.destroy();
+      }
+    });
   };
 
-  const tcp = createNetServer((socket: Socket) => accept(socket));
+  // No Nagle: small QoS 1 packets and their PUBACKs would otherwise wait for delayed ACKs (~40 ms each).
+  const tcp = createNetServer((socket: Socket) => {
+    socket.setNoDelay(true);
+    accept(socket);
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => WS_SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
-  const http = createHttpServer((_req, res) => {
+  const upgradeRequired = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
     res.end(`MQTT over WebSocket: upgrade at ${WS_PATH} with subprotocol mqtt or mqttv3.1\n`);
-  });
+  };
+  const http = createHttpServer(upgradeRequired);
   http.on('connection', (s: Socket) => track(s));
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
@@ -111,15 +127,40 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       stream.on('error', () => stream.destroy());
       accept(stream, req);
     });
+  };
+  http.on('upgrade', upgrade);
+
+  const secure = opts.secure;
+  const tlsServer = secure && createTlsServer(secure.tlsOptions, (socket: TLSSocket) => {
+    if (!secure.verify(socket)) return void socket.destroy();
+    accept(socket);
   });
+  const https = secure && createHttpsServer(secure.wssOptions, upgradeRequired);
+  if (tlsServer && https && secure) {
+    tlsServer.on('connection', (s: Socket) => track(s));
+    tlsServer.on('tlsClientError', (err: Error) => log(`tls: handshake failed: ${err.message}`));
+    https.on('connection', (s: Socket) => track(s));
+    https.on('tlsClientError', (err: Error) => log(`wss: handshake failed: ${err.message}`));
+    https.on('secureConnection', (socket: TLSSocket) => {
+      if (!secure.verify(socket)) socket.destroy();
+    });
+    https.on('upgrade', upgrade);
+  }
+  const servers = [tcp, http, ...(tlsServer && https ? [tlsServer, https] : [])];
 
   let mqttPort: number;
   let wsPort: number;
+  let tlsPort: number | undefined;
+  let wssPort: number | undefined;
   try {
     mqttPort = await listen(tcp, opts.mqttPort, opts.host, 'MQTT');
     wsPort = await listen(http, opts.wsPort, opts.host, 'MQTT over WebSocket');
+    if (tlsServer && https && secure) {
+      tlsPort = await listen(tlsServer, secure.tlsPort, opts.host, 'MQTT over TLS');
+      wssPort = await listen(https, secure.wssPort, opts.host, 'MQTT over secure WebSocket');
+    }
   } catch (err) {
-    await Promise.all([closeServer(tcp), closeServer(http)]);
+    await Promise.all(servers.map(closeServer));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
@@ -128,8 +169,10 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     broker,
     mqttPort,
     wsPort,
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
+    ...(wssPort !== undefined ? { wssPort } : {}),
     async close() {
-      const closing = Promise.all([closeServer(tcp), closeServer(http)]);
+      const closing = Promise.all(servers.map(closeServer));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const ws of wss.clients) ws.terminate();
       for (const s of sockets) s.destroy();

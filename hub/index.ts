@@ -13,9 +13,14 @@ import { DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_PRODUCTS_PER_ACCOUNT } from './lim
 import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
+import { advanceTestClockAction } from './qos/clock-action.js';
+import { createQos } from './qos/index.js';
 import { createServiceContext } from './services/context.js';
 import { SERVICES } from './services/index.js';
+import { DEFAULT_RRPC_TIMEOUT_MS } from './services/rrpc/timeout.js';
 import type { HttpRoute, HubService } from './services/types.js';
+import { TlsAuthority } from './tls/authority.js';
+import { serverOptions, verifySecured } from './tls/transport.js';
 
 export { FAULTS } from './faults.js';
 
@@ -31,11 +36,24 @@ export interface HubOptions {
   quotas?: { productsPerAccount?: number; devicesPerProduct?: number };
   now?: () => number;
   log?: (line: string) => void;
+  /** How long PublishRRPCMessage waits for the device's answer (default 10 000 ms: seed §1.3.2; see hub/README.md). */
+  rrpcTimeoutMs?: number;
+  /** Serve the test-only cloud action AdvanceTestClock (the test-clock capability; `--test-clock`). Default false. */
+  testClock?: boolean;
+  /** Interval between stored QoS 1 messages resent after a reconnect (default 500 ms, protocol.md §1.8); tests set it low. */
+  offlinePaceMs?: number;
+  /** MQTT over TLS (default 0: a free port; the CLI uses 8883) and MQTT over secure WebSocket at /mqtt (CLI 8443). */
+  tlsPort?: number;
+  wssPort?: number;
+  /** The CA (PEM certificate and its private key) that issues the server and device certificates; default: created at first start and kept in the registry. */
+  tls?: { caCert: string; caKey: string };
 }
 
 export interface RunningHub {
-  endpoints: { mqtt: string; ws: string; api: string };
+  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string };
   credentials: { secretId: string; secretKey: string };
+  /** The CA certificate (PEM) clients trust for mqtts:// and wss://; it also issues platform device certificates. */
+  tls: { caCert: string };
   faults: string[];
   /** The hub's clock (advance it to test limits measured in hours). */
   clock: Clock;
@@ -63,6 +81,12 @@ function checkPort(name: string, value: number | undefined, fallback: number): n
   const port = value ?? fallback;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be an integer from 0 to 65535 (got ${String(value)})`);
   return port;
+}
+
+function checkTimeout(name: string, value: number | undefined, fallback: number): number {
+  const ms = value ?? fallback;
+  if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new Error(`${name} must be an integer number of milliseconds from 1 to 600000 (got ${String(value)})`);
+  return ms;
 }
 
 function checkQuota(name: string, value: number | undefined, fallback: number): number {
@@ -93,16 +117,21 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const mqttPort = checkPort('mqttPort', options.mqttPort, 0);
   const wsPort = checkPort('wsPort', options.wsPort, 0);
   const apiPort = checkPort('apiPort', options.apiPort, 0);
+  const tlsPort = checkPort('tlsPort', options.tlsPort, 0);
+  const wssPort = checkPort('wssPort', options.wssPort, 0);
   const quotas = {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
   };
+  const settings = { rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS) };
   const clock = createClock(options.now ?? Date.now);
-  const nowMs = () => clock.now();
+  const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
   const tables = serviceTables(SERVICES);
+  if (options.testClock) tables.actions['AdvanceTestClock'] = advanceTestClockAction(clock);
   const started: HubService[] = [];
   const log = options.log ?? (() => {});
+  const qos = createQos({ clock, faults, log, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
 
   const registry = new Registry(options.dataFile ?? ':memory:');
   let broker: RunningBroker | undefined;
@@ -112,18 +141,27 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     const sessions = new Sessions(registry, nowSeconds, log);
     const acl = createAcl({ registry, sessions, faults, log });
     let attach: ((client: import('aedes').Client) => void) | undefined;
+    const certHosts = [...new Set([host, '127.0.0.1', 'localhost', '::1'].filter((h) => h !== '0.0.0.0' && h !== '::'))];
+    const given = options.tls && { cert: options.tls.caCert, key: options.tls.caKey };
+    const authority = await TlsAuthority.open(registry, given, certHosts, nowMs());
+    const tlsDeps = { authority, registry, faults, nowMs, log };
     broker = await startBroker({
+      secure: { tlsPort, wssPort, tlsOptions: serverOptions(tlsDeps, true), wssOptions: serverOptions(tlsDeps, false), verify: (s) => verifySecured(s, tlsDeps) },
       host,
       mqttPort,
       wsPort,
       hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks },
       install: (b) => {
         attach = acl.install(b);
+        qos.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
       },
-      attach: (client) => attach!(client),
+      attach: (client) => {
+        attach!(client);
+        qos.attach(client);
+      },
       log,
     });
-    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, log });
+    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, log });
     for (const service of SERVICES) {
       await service.start?.(hub);
       started.push(service);
@@ -135,8 +173,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       mqtt: url('mqtt', broker.mqttPort),
       ws: url('ws', broker.wsPort, '/mqtt'),
       api: url('http', boundApiPort),
+      mqtts: url('mqtts', broker.tlsPort!),
+      wss: url('wss', broker.wssPort!, '/mqtt'),
     };
-    log(`hub: MQTT ${endpoints.mqtt}, WebSocket ${endpoints.ws}, API ${endpoints.api}; faults: ${[...faults].join(', ') || 'none'}`);
+    hub.apiUrl = endpoints.api;
+    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}; faults: ${[...faults].join(', ') || 'none'}`);
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
@@ -144,6 +185,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     return {
       endpoints,
       credentials,
+      tls: { caCert: authority.ca.cert },
       faults: [...faults],
       clock,
       close() {

@@ -24,3 +24,15 @@ export const PAGE_LIMIT_MAX = 250;
 export const MAX_PSK_BYTES = 48;
 /** Product description: 0–500 characters (console rule, protocol.md §11). */
 export const MAX_PRODUCT_DESCRIPTION_CHARS = 500;
+/** Stored QoS 1 messages per persistent session (seed §1.1.4 "不超过150条", protocol.md §1.8, §11): the first 150 are kept, newer ones refused. */
+export const MAX_STORED_MESSAGES = 150;
+/** Unacknowledged QoS 1 messages in flight to one connection (seed §1.1.4); further ones wait their turn. */
+export const MAX_INFLIGHT_QOS1 = 150;
+/** Stored QoS 1 messages live at most 24 h (seed §1.1.4 "24小时", protocol.md §1.8), on the hub clock. */
+export const STORED_MESSAGE_TTL_MS = 24 * 3600 * 1000;
+/** A persistent session disconnected for more than 24 h is discarded (protocol.md §1.8), on the hub clock. */
+export const SESSION_TTL_MS = 24 * 3600 * 1000;
+/** Stored messages are resent after a reconnect at this interval (protocol.md §1.8 "500 ms"); HubOptions.offlinePaceMs overrides. */
+export const DEFAULT_OFFLINE_PACE_MS = 500;
+/** QoS 1 messages waiting behind a full in-flight window per connection, so a device that never acks cannot grow the hub's memory without bound. */
+export const MAX_QUEUED_QOS1 = 1000;

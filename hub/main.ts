@@ -1,6 +1,6 @@
 // Standalone entry of the reference hub (`hubcheck hub`): parses flags and HUB_* variables, starts the hub, stops on SIGINT/SIGTERM.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeFaults, startHub, type HubOptions } from './index.js';
 import { isFaultName } from './faults.js';
@@ -19,12 +19,21 @@ const USAGE = `usage: hubcheck hub [options]
   --host HOST          listen address (default 127.0.0.1; env HUB_HOST)
   --mqtt-port N        MQTT over TCP (default 1883; env HUB_MQTT_PORT)
   --ws-port N          MQTT over WebSocket at /mqtt (default 8080; env HUB_WS_PORT)
+  --tls-port N         MQTT over TLS: signed logins, TLS-PSK, certificate devices (default 8883; env HUB_TLS_PORT)
+  --wss-port N         MQTT over secure WebSocket at /mqtt (default 8443; env HUB_WSS_PORT)
+  --ca-cert FILE       CA certificate (PEM) that issues the server and device certificates (default: created at
+  --ca-key FILE        first start and kept with --data); both or neither (env HUB_CA_CERT, HUB_CA_KEY)
+  --ca-file FILE       write the CA certificate clients must trust to FILE (also served at GET <api>/hub/ca.pem)
   --api-port N         cloud API over HTTP (default 8081; env HUB_API_PORT)
   --data FILE          SQLite registry file (default: in memory; env HUB_DATA)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
   --fault NAME         break one behaviour on purpose; repeatable (env HUB_FAULTS, comma-separated)
+  --rrpc-timeout MS    how long PublishRRPCMessage waits for the device (default 10000; env HUB_RRPC_TIMEOUT)
+  --import-devices CSV bulk-import devices (productId,deviceName,psk rows) into the --data file before starting
   --target-file FILE   write a hubcheck target descriptor for this hub (for hubcheck run --target FILE)
+  --test-clock         serve the test-only cloud action AdvanceTestClock (for hubcheck's 24 h tests)
+  --offline-pace MS    interval between stored messages resent after a reconnect (default 500)
   --verbose            log every refusal and connection
 faults:
 ${describeFaults()}`;
@@ -34,21 +43,40 @@ function port(flag: string, value: string): number {
   return Number(value);
 }
 
+function millis(flag: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600_000) throw new UsageError(`${flag} must be a number of milliseconds from 1 to 600000 (got "${value}")`);
+  return Number(value);
+}
+
 /** Turns argv and HUB_* variables into HubOptions (flags win over the environment). */
-export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; targetFile?: string } {
+function readPem(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a PEM file`);
+  }
+}
+
+export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; targetFile?: string; caFile?: string } {
   const options: HubOptions = {
     host: env['HUB_HOST'] || '127.0.0.1',
     mqttPort: env['HUB_MQTT_PORT'] ? port('HUB_MQTT_PORT', env['HUB_MQTT_PORT']) : 1883,
     wsPort: env['HUB_WS_PORT'] ? port('HUB_WS_PORT', env['HUB_WS_PORT']) : 8080,
+    tlsPort: env['HUB_TLS_PORT'] ? port('HUB_TLS_PORT', env['HUB_TLS_PORT']) : 8883,
+    wssPort: env['HUB_WSS_PORT'] ? port('HUB_WSS_PORT', env['HUB_WSS_PORT']) : 8443,
     apiPort: env['HUB_API_PORT'] ? port('HUB_API_PORT', env['HUB_API_PORT']) : 8081,
   };
   if (env['HUB_DATA']) options.dataFile = env['HUB_DATA'];
   if (env['HUB_SECRET_ID']) options.secretId = env['HUB_SECRET_ID'];
   if (env['HUB_SECRET_KEY']) options.secretKey = env['HUB_SECRET_KEY'];
+  if (env['HUB_RRPC_TIMEOUT']) options.rrpcTimeoutMs = millis('HUB_RRPC_TIMEOUT', env['HUB_RRPC_TIMEOUT']);
   const faults = (env['HUB_FAULTS'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   let help = false;
   let verbose = false;
   let targetFile: string | undefined;
+  let caFile: string | undefined;
+  let caCert = env['HUB_CA_CERT'] ? readPem('HUB_CA_CERT', env['HUB_CA_CERT']) : undefined;
+  let caKey = env['HUB_CA_KEY'] ? readPem('HUB_CA_KEY', env['HUB_CA_KEY']) : undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -65,11 +93,19 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--host': options.host = value(); break;
       case '--mqtt-port': options.mqttPort = port(flag, value()); break;
       case '--ws-port': options.wsPort = port(flag, value()); break;
+      case '--tls-port': options.tlsPort = port(flag, value()); break;
+      case '--wss-port': options.wssPort = port(flag, value()); break;
+      case '--ca-cert': caCert = readPem(flag, value()); break;
+      case '--ca-key': caKey = readPem(flag, value()); break;
+      case '--ca-file': caFile = value(); break;
       case '--api-port': options.apiPort = port(flag, value()); break;
       case '--data': options.dataFile = value(); break;
       case '--secret-id': options.secretId = value(); break;
       case '--secret-key': options.secretKey = value(); break;
       case '--fault': faults.push(value()); break;
+      case '--rrpc-timeout': options.rrpcTimeoutMs = millis(flag, value()); break;
+      case '--test-clock': options.testClock = true; break;
+      case '--offline-pace': { const v = value(); if (!/^\d+$/.test(v) || Number(v) > 60_000) throw new UsageError(`--offline-pace must be a number of milliseconds from 0 to 60000 (got "${v}")`); options.offlinePaceMs = Number(v); break; }
       case '--verbose': verbose = true; break;
       case '--target-file': targetFile = value(); break;
       case '--help': case '-h': help = true; break;
@@ -83,11 +119,13 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
     throw new UsageError('--secret-id and --secret-key must be given together (or neither, to generate them)');
   }
   options.faults = faults;
-  return { options, help, verbose, ...(targetFile !== undefined ? { targetFile } : {}) };
+  if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('--ca-cert and --ca-key must be given together (or neither, to use the hub\'s own CA)');
+  if (caCert !== undefined && caKey !== undefined) options.tls = { caCert, caKey };
+  return { options, help, verbose, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}) };
 }
 
 /** A target descriptor (YAML) describing this running hub as an external target. */
-export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string }; credentials: { secretId: string; secretKey: string }; faults: string[] }): string {
+export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string } }): string {
   return [
     `name: ${JSON.stringify(`reference hub${hub.faults.length ? ` (faults: ${hub.faults.join(', ')})` : ''}`)}`,
     'launcher: external',
@@ -95,6 +133,9 @@ export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; a
     `  mqtt: ${hub.endpoints.mqtt}`,
     `  ws: ${hub.endpoints.ws}`,
     `  api: ${hub.endpoints.api}`,
+    ...(hub.endpoints.mqtts ? [`  mqtts: ${hub.endpoints.mqtts}`] : []),
+    ...(hub.endpoints.wss ? [`  wss: ${hub.endpoints.wss}`] : []),
+    ...(hub.tls ? ['tls:', '  ca: |', ...hub.tls.caCert.trimEnd().split('\n').map((l) => `    ${l}`)] : []),
     'cloudApi:',
     `  secretId: ${JSON.stringify(hub.credentials.secretId)}`,
     `  secretKey: ${JSON.stringify(hub.credentials.secretKey)}`,
@@ -119,6 +160,10 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   const out = io.stdout ?? ((l: string) => process.stdout.write(l + '\n'));
   const err = io.stderr ?? ((l: string) => process.stderr.write(l + '\n'));
   let parsed: ReturnType<typeof parseHubArgs>;
+  // --import-devices FILE: bulk-load devices into the --data file before the hub opens it (hub/registry/bulk.ts).
+  const importAt = argv.findIndex((a) => a === '--import-devices' || a.startsWith('--import-devices='));
+  const importFile = importAt < 0 ? undefined : argv[importAt]!.includes('=') ? argv[importAt]!.slice(17) : argv[importAt + 1];
+  if (importAt >= 0) argv = argv.filter((_, i) => i !== importAt && (argv[importAt]!.includes('=') || i !== importAt + 1));
   try {
     parsed = parseHubArgs(argv, io.env ?? process.env);
   } catch (e) {
@@ -132,6 +177,18 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
     out(USAGE);
     return 0;
   }
+  if (importAt >= 0) {
+    if (!importFile || importFile.startsWith('--')) { err('hubcheck hub: --import-devices needs a CSV file (productId,deviceName,psk), e.g. one from hubcheck load --make-fixtures'); return 2; }
+    if (!parsed.options.dataFile) { err('hubcheck hub: --import-devices needs --data FILE: the registry file to import into'); return 2; }
+    const { importDevices, BulkImportError } = await import('./registry/bulk.js');
+    try {
+      const r = await importDevices(parsed.options.dataFile, importFile, (n) => out(`  imported ${n} rows...`));
+      out(`imported ${r.devices} devices (${r.products} new products, ${r.skipped} already there) into ${parsed.options.dataFile} in ${r.seconds.toFixed(1)} s`);
+    } catch (e) {
+      if (e instanceof BulkImportError) { err(`hubcheck hub: ${e.message}`); return 2; }
+      throw e;
+    }
+  }
   const stop = io.stopSignal ?? signals();
   let hub;
   try {
@@ -143,9 +200,21 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`reference hub running (faults: ${hub.faults.join(', ') || 'none'})`);
   out(`  MQTT       ${hub.endpoints.mqtt}`);
   out(`  WebSocket  ${hub.endpoints.ws}`);
+  out(`  MQTT/TLS   ${hub.endpoints.mqtts}  (server certificate, TLS-PSK, client certificates)`);
+  out(`  WSS        ${hub.endpoints.wss}`);
+  out(`  CA cert    ${hub.endpoints.api}/hub/ca.pem${parsed.caFile ? ` (written to ${parsed.caFile})` : ''}`);
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
   out(`  SecretId   ${hub.credentials.secretId}`);
   out(`  SecretKey  ${hub.credentials.secretKey}`);
+  if (parsed.caFile) {
+    try {
+      writeFileSync(parsed.caFile, hub.tls.caCert);
+    } catch (e) {
+      err(`hubcheck hub: cannot write --ca-file ${parsed.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      await hub.close();
+      return 1;
+    }
+  }
   if (parsed.targetFile) {
     try {
       writeFileSync(parsed.targetFile, targetDescriptor(hub));

@@ -147,5 +147,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
+  // Keep idle connections longer than clients do (Node's default is 5 s): a client that reuses a
+  // pooled socket the server has just closed gets "other side closed" on an innocent request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return server;
 }

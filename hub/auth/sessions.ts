@@ -65,6 +65,13 @@ export class Sessions {
     return this.byClient.get(client)?.revoked ?? false;
   }
 
+  /** Logged-in connections of the same device other than `client` (a newer login that is taking over). */
+  othersOf(client: Client): number {
+    const session = this.byClient.get(client);
+    const set = session ? this.byId.get(session.clientId) : undefined;
+    return set ? set.size - (set.has(client) ? 1 : 0) : 0;
+  }
+
   isOnline(productId: string, deviceName: string): boolean {
     return (this.byId.get(productId + deviceName)?.size ?? 0) > 0;
   }

@@ -6,9 +6,9 @@ import type { Sessions } from '../auth/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Faults } from '../faults.js';
 import type { Registry } from '../registry/index.js';
-import type { DeviceMessage, ServiceContext } from './types.js';
+import type { DeviceMessage, HubSettings, ServiceContext } from './types.js';
 
-export function createServiceContext(deps: { broker: Aedes; registry: Registry; sessions: Sessions; faults: Faults; clock: Clock; log: (line: string) => void }): ServiceContext {
+export function createServiceContext(deps: { broker: Aedes; registry: Registry; sessions: Sessions; faults: Faults; clock: Clock; settings: HubSettings; log: (line: string) => void }): ServiceContext {
   const { broker, sessions, log } = deps;
   const handlers: { filter: string[]; handler: (m: DeviceMessage) => void }[] = [];
 
@@ -24,26 +24,36 @@ export function createServiceContext(deps: { broker: Aedes; registry: Registry; 
       productId: session.productId,
       deviceName: session.deviceName,
     };
-    const topic = levels(packet.topic);
+    dispatch(message);
+  });
+
+  function dispatch(message: DeviceMessage): void {
+    const topic = levels(message.topic);
     for (const h of handlers) {
       if (!covers(h.filter, topic)) continue;
       try {
         h.handler(message);
       } catch (err) {
-        log(`service: handler for ${h.filter.join('/')} failed on ${packet.topic}: ${(err as Error).stack ?? String(err)}`);
+        log(`service: handler for ${h.filter.join('/')} failed on ${message.topic}: ${(err as Error).stack ?? String(err)}`);
       }
     }
-  });
+  }
+
+  const publish: ServiceContext['publish'] = (topic, payload, qos = 0) =>
+    new Promise((resolve, reject) => {
+      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, (err?: Error | null) => (err ? reject(err) : resolve()));
+    });
 
   return {
     ...deps,
-    publish(topic, payload, qos = 0) {
-      return new Promise((resolve, reject) => {
-        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, (err?: Error | null) => (err ? reject(err) : resolve()));
-      });
-    },
+    publish,
     onDevicePublish(filter, handler) {
       handlers.push({ filter: levels(filter), handler });
+    },
+    async publishAsDevice(message) {
+      // Aedes emits 'publish' with no client for this one, so the handlers are called here instead.
+      await publish(message.topic, message.payload, message.qos);
+      dispatch(message);
     },
   };
 }

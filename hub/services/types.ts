@@ -17,17 +17,32 @@ export interface DeviceMessage {
   deviceName: string;
 }
 
+/** Per-hub settings from HubOptions that device services read. */
+export interface HubSettings {
+  /** How long PublishRRPCMessage waits for the device's answer (HubOptions.rrpcTimeoutMs). */
+  rrpcTimeoutMs: number;
+}
+
 export interface ServiceContext {
   broker: Aedes;
+  settings: HubSettings;
   registry: Registry;
   sessions: Sessions;
   faults: Faults;
   clock: Clock;
+  /** The cloud API's base URL (e.g. http://127.0.0.1:8081), set once the API port is bound; services build device URLs from it (firmware downloads). */
+  apiUrl?: string;
   log(line: string): void;
   /** Publishes from the hub itself (server-originated: deltas, OTA commands, RRPC requests...). */
   publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
   /** Calls `handler` for every permitted device PUBLISH whose topic matches the MQTT filter. */
   onDevicePublish(filter: string, handler: (message: DeviceMessage) => void): void;
+  /**
+   * Publishes on behalf of a device that is not publishing over MQTT (the HTTP gateway): delivered to
+   * subscribers like its MQTT PUBLISH would be, and seen by onDevicePublish handlers. The caller has
+   * already applied the device's publish ACL.
+   */
+  publishAsDevice(message: DeviceMessage): Promise<void>;
 }
 
 /** An HTTP route on the hub's API port (the cloud API itself is POST /). */

@@ -16,12 +16,23 @@ export async function main(argv: string[]): Promise<number> {
 
   program.command('run')
     .description('run the conformance suites against a target (default: the embedded reference hub) and write reports')
-    .option('--target <file>', 'target descriptor (YAML or JSON; see schemas/target.schema.json)')
+    .option('--target <file>', 'target descriptor (YAML or JSON; see schemas/target.schema.json), or docker:IMAGE[:TAG] for the reference hub\'s image')
     .option('--only <pattern>', 'run only tests whose title matches this regular expression (titles begin with requirement ids)')
     .option('--report-dir <dir>', 'write the reports here instead of reports/<run-id>')
-    .action(async (opts: { target?: string; only?: string; reportDir?: string }) => {
+    .option('--no-probe', 'do not measure the target\'s limits before the suites')
+    .option('--long', 'run tests of limits measured in hours (24 h expiry) on a target without a test clock, waiting for real')
+    .action(async (opts: { target?: string; only?: string; reportDir?: string; long?: boolean; probe?: boolean }) => {
       const { runCommand } = await import('./run-command.js');
       exitCode = await runCommand(opts);
+    });
+
+  program.command('probe')
+    .description('measure the target\'s real limits (topic, packet, keepalive, QoS 2, inflight, retain, will) and report claims they contradict; exits 1 if any')
+    .option('--target <file>', 'target descriptor, or docker:IMAGE[:TAG] (default: the embedded reference hub)')
+    .option('--json <file>', 'also write the measurements and findings as JSON')
+    .action(async (opts: { target?: string; json?: string }) => {
+      const { probeCommand } = await import('./probe-command.js');
+      exitCode = await probeCommand(opts, (s) => process.stdout.write(`${s}\n`));
     });
 
   program.command('list')
@@ -51,12 +62,68 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runHubCli(args);
     });
 
+  program.command('replay')
+    .description('re-run a saved, shrunk model sequence (reports/<run-id>/replays/*.json) step by step, printing the packets; exits 1 if it still fails')
+    .argument('<file>', 'a replay file written by a failing model-based test')
+    .option('--target <file>', 'target descriptor (default: the embedded reference hub with the faults recorded in the file)')
+    .action(async (file: string, opts: { target?: string }) => {
+      const { replayCommand } = await import('./replay-command.js');
+      exitCode = await replayCommand(file, opts);
+    });
+
   program.command('selftest')
     .description('run the suites against the reference hub with each fault switched on; fails if a fault goes unnoticed')
     .option('--fault <name>', 'check only this fault (repeatable)', collect, [] as string[])
     .action(async (opts: { fault: string[] }) => {
       const { selftestCommand } = await import('./selftest-command.js');
       exitCode = await selftestCommand(opts);
+    });
+
+  program.command('load')
+    .description('run a load scenario (fleet engine or k6) against a target; writes reports/<run-id>/load.json and load.html')
+    .argument('[scenario]', 'connect-storm, idle-hold, telemetry, c2d-fanout, shadow-churn, rrpc, http-publish, http-reportlog, cloud-api')
+    .option('--target <file>', 'target descriptor (default: the embedded reference hub)')
+    .option('--engine <engine>', 'fleet (default) or k6')
+    .option('--devices <n>', 'fleet size (stage targets scale with it)')
+    .option('--duration <s>', 'seconds of the last (steady) stage')
+    .option('--rate <n>', 'messages or requests per second of the scenario\'s traffic')
+    .option('--qos <0|1>', 'telemetry QoS')
+    .option('--connect-rate <n>', 'CONNECTs per second')
+    .option('--max-pending <n>', 'CONNECTs awaiting CONNACK at most (throttle)')
+    .option('--processes <n>', 'child processes for the fleet (each holds < 20,000 open files); 0 = this process')
+    .option('--threads <n>', 'engine threads per process')
+    .option('--local-addresses <list>', 'source addresses, e.g. 127.0.0.1-4 (spreads the ephemeral ports)')
+    .option('--fixtures <file>', 'device credentials CSV (productId,deviceName,psk) instead of creating devices through the API')
+    .option('--fixtures-offset <n>', 'first row of the fixtures file to use')
+    .option('--make-fixtures <file>', 'write a fixtures file of --devices devices and exit (import with hubcheck hub --import-devices)')
+    .option('--hub-pid <pid>', 'pid of a local hub process, to report its CPU and memory')
+    .option('--segment <i/n>', 'run slice i of n of the scenario (merge the reports with hubcheck report merge)')
+    .option('--threshold <metric:expr>', 'add an SLO threshold, e.g. \'delivery_latency{qos:1}:p(99)<100\' (repeatable)', collect, [] as string[])
+    .option('--keep-devices', 'do not delete the devices created through the API')
+    .option('--report-dir <dir>', 'write the reports here instead of reports/<run-id>')
+    .action(async (scenario: string | undefined, opts: import('./load-command.js').LoadCliOptions) => {
+      const { loadCommand } = await import('./load-command.js');
+      exitCode = await loadCommand(scenario, opts);
+    });
+
+  const report = program.command('report').description('work with load reports');
+  report.command('compare')
+    .description('print the regressions from load report A (baseline) to B by metric; exits 1 when there are any')
+    .argument('<a>', 'baseline load.json')
+    .argument('<b>', 'current load.json')
+    .option('--tolerance <fraction>', 'relative worsening allowed (default 0.1 = 10 %)')
+    .option('--floor <n>', 'ignore absolute changes up to this (ms for latencies, counts for counters; default 1)')
+    .action(async (a: string, b: string, opts: { tolerance?: string; floor?: string }) => {
+      const { reportCompareCommand } = await import('./load-command.js');
+      exitCode = await reportCompareCommand(a, b, opts);
+    });
+  report.command('merge')
+    .description('merge shard load reports (HDR histograms add losslessly) and judge the thresholds on the whole')
+    .argument('<files...>', 'load.json of each shard')
+    .option('--out <dir>', 'write the merged report here')
+    .action(async (files: string[], opts: { out?: string }) => {
+      const { reportMergeCommand } = await import('./load-command.js');
+      exitCode = await reportMergeCommand(files, opts);
     });
 
   try {

@@ -4,13 +4,15 @@ import { formatSummary } from '../report/console.js';
 import { exitCodeFor } from '../report/summarize.js';
 import { runConformance } from '../runner/run.js';
 
-export async function runCommand(opts: { target?: string; only?: string; reportDir?: string }): Promise<number> {
+export async function runCommand(opts: { target?: string; only?: string; reportDir?: string; long?: boolean; probe?: boolean }): Promise<number> {
   const color = process.stdout.isTTY === true;
   process.stdout.write(`hubcheck: ${opts.target ? `target ${opts.target}` : 'embedded reference hub'}\n`);
   const outcome = await runConformance({
     target: opts.target,
     only: opts.only,
     reportDir: opts.reportDir,
+    ...(opts.long ? { long: true } : {}),
+    ...(opts.probe === false ? { probe: false } : {}),
     progress: { write: (s) => process.stdout.write(s) },
   });
   for (const e of outcome.runErrors) process.stdout.write(`${pc.red('run error')} ${e}\n`);

@@ -46,6 +46,21 @@ export class CloudApi {
     return response as T & { RequestId: string };
   }
 
+  /**
+   * POST once; if a pooled keep-alive socket turns out to have been closed by the server before
+   * the request went out ("other side closed"), send it again on a fresh connection.
+   */
+  private async post(headers: Record<string, string>, body: string): Promise<Response> {
+    try {
+      return await fetch(this.config.endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      if (cause?.code !== 'UND_ERR_SOCKET') throw e;
+      this.trace?.add('cloud-api', '  (the pooled connection was closed by the server; sent again)');
+      return fetch(this.config.endpoint, { method: 'POST', headers: { ...headers, Connection: 'close' }, body, signal: AbortSignal.timeout(10_000) });
+    }
+  }
+
   /** Sends one request exactly as described, for tests of the API's own checks. */
   async raw(c: RawCall): Promise<RawAnswer> {
     const timestamp = c.timestamp ?? Math.floor(Date.now() / 1000);
@@ -66,7 +81,7 @@ export class CloudApi {
       Authorization: c.authorization ?? signed.authorization,
     };
     this.trace?.add('cloud-api', `→ POST ${this.config.endpoint} ${c.action} ${c.body.slice(0, 240)}`);
-    const res = await fetch(this.config.endpoint, { method: 'POST', headers, body: c.body, signal: AbortSignal.timeout(10_000) });
+    const res = await this.post(headers, c.body);
     const text = await res.text();
     this.trace?.add('cloud-api', `← HTTP ${res.status} ${text.slice(0, 240)}`);
     let json: RawAnswer['json'];

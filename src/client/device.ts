@@ -4,10 +4,10 @@
  * that a library would refuse to send; every packet goes into the trace.
  */
 import type { Packet } from 'mqtt-packet';
-import { RawConnection } from './raw.js';
+import { RawConnection, type ClientTls } from './raw.js';
 import type { Trace } from './trace.js';
 
-export interface Message { topic: string; payload: Buffer; qos: number; dup: boolean; retain: boolean }
+export interface Message { topic: string; payload: Buffer; qos: number; dup: boolean; retain: boolean; messageId?: number }
 
 /** The hub answered CONNECT with a non-zero CONNACK, or closed the connection without one. */
 export class LoginRefused extends Error {
@@ -28,6 +28,10 @@ export interface DeviceOptions {
   trace?: Trace;
   /** Bound on each wait for an answer (CONNACK, SUBACK, PUBACK). */
   answerTimeoutMs?: number;
+  /** PUBACK every QoS 1 delivery at once (default true); false keeps them in `unacked` until ack() / ackAll(). */
+  autoAck?: boolean;
+  /** TLS settings for mqtts:// and wss:// URLs (CA to trust, client certificate, TLS-PSK). */
+  tls?: ClientTls;
 }
 
 export class Device {
@@ -35,12 +39,21 @@ export class Device {
   private nextId = 1;
   private readonly acks = new Map<number, Packet>();
   private sessionPresentFlag = false;
+  /** Packet identifiers of QoS 1 deliveries not acknowledged yet (only with autoAck: false), oldest first. */
+  readonly unacked: number[] = [];
 
-  private constructor(readonly conn: RawConnection, private readonly answerTimeoutMs: number) {
-    conn.intercept((p) => {
+  private constructor(readonly conn: RawConnection, private readonly answerTimeoutMs: number, private readonly autoAck = true) {
+    conn.intercept((p) => this.absorb(p));
+  }
+
+  /** Takes the packets the session tracks itself (deliveries and acknowledgements); false leaves one for next(). */
+  private absorb(p: Packet): boolean {
+    const conn = this.conn;
+    {
       if (p.cmd === 'publish') {
-        this.messages.push({ topic: p.topic, payload: Buffer.from(p.payload), qos: p.qos, dup: p.dup, retain: p.retain });
-        if (p.qos === 1) conn.send({ cmd: 'puback', messageId: p.messageId });
+        this.messages.push({ topic: p.topic, payload: Buffer.from(p.payload), qos: p.qos, dup: p.dup, retain: p.retain, ...(p.qos > 0 ? { messageId: p.messageId } : {}) });
+        if (p.qos === 1 && this.autoAck) conn.send({ cmd: 'puback', messageId: p.messageId });
+        else if (p.qos === 1 && p.messageId !== undefined && !this.unacked.includes(p.messageId)) this.unacked.push(p.messageId);
         conn.wake();
         return true;
       }
@@ -50,12 +63,12 @@ export class Device {
         return true;
       }
       return false;
-    });
+    }
   }
 
   static async connect(url: string, o: DeviceOptions): Promise<Device> {
     const answerTimeoutMs = o.answerTimeoutMs ?? 5000;
-    const conn = await RawConnection.open(url, { label: o.label ?? o.clientId, trace: o.trace, protocolVersion: o.protocolVersion ?? 4 });
+    const conn = await RawConnection.open(url, { label: o.label ?? o.clientId, trace: o.trace, protocolVersion: o.protocolVersion ?? 4, ...(o.tls ? { tls: o.tls } : {}) });
     conn.send({
       cmd: 'connect',
       protocolId: o.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
@@ -75,7 +88,10 @@ export class Device {
       conn.close();
       throw new LoginRefused(connack.cmd === 'connack' ? connack.returnCode : undefined, connack.cmd === 'connack' ? `return code ${connack.returnCode}` : `got ${connack.cmd} instead of CONNACK`);
     }
-    const device = new Device(conn, answerTimeoutMs);
+    const device = new Device(conn, answerTimeoutMs, o.autoAck ?? true);
+    // Stored messages may arrive in the same read as the CONNACK, before the session's interceptor existed.
+    const early = conn.pending as Packet[];
+    for (let i = 0; i < early.length;) if (device.absorb(early[i]!)) early.splice(i, 1); else i++;
     device.sessionPresentFlag = connack.sessionPresent;
     return device;
   }
@@ -112,6 +128,20 @@ export class Device {
     const messageId = this.allocateId();
     this.conn.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false, messageId });
     return { acked: () => this.acks.has(messageId) };
+  }
+
+  /** PUBACKs one withheld QoS 1 delivery (autoAck: false). */
+  ack(messageId: number): void {
+    const i = this.unacked.indexOf(messageId);
+    if (i >= 0) this.unacked.splice(i, 1);
+    this.conn.send({ cmd: 'puback', messageId });
+  }
+
+  /** PUBACKs every withheld QoS 1 delivery, oldest first; returns how many. */
+  ackAll(): number {
+    const ids = this.unacked.splice(0);
+    for (const messageId of ids) this.conn.send({ cmd: 'puback', messageId });
+    return ids.length;
   }
 
   /** Sends any packet as is (messageIds included). */

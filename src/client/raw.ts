@@ -1,11 +1,40 @@
-/** A raw MQTT connection over TCP or WebSocket: exact packets in and out with mqtt-packet. */
+/** A raw MQTT connection over TCP, TLS (certificates or TLS-PSK), WebSocket or secure WebSocket: exact packets in and out with mqtt-packet. */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import WebSocket, { createWebSocketStream } from 'ws';
 import type { Trace } from './trace.js';
 
-export interface RawOptions { label?: string; trace?: Trace; protocolVersion?: number; connectTimeoutMs?: number }
+/** TLS settings for mqtts:// and wss:// URLs. */
+export interface ClientTls {
+  /** PEM CA certificate(s) to trust for the server certificate. */
+  ca?: string;
+  /** Client certificate and key (PEM) for mutual TLS. */
+  cert?: string;
+  key?: string;
+  /** TLS-PSK: identity and raw key bytes; the server is then authenticated by the key, not a certificate. */
+  psk?: { identity: string; key: Buffer };
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  ciphers?: string;
+}
+
+export interface RawOptions { label?: string; trace?: Trace; protocolVersion?: number; connectTimeoutMs?: number; tls?: ClientTls }
+
+/** Node's tls.connect options for a ClientTls (PSK implies TLS ≤ 1.2: Node offers no TLS 1.3 external PSK). */
+export function tlsConnectOptions(t: ClientTls = {}): tls.ConnectionOptions {
+  const psk = t.psk;
+  return {
+    ...(t.ca !== undefined ? { ca: t.ca } : {}),
+    ...(t.cert !== undefined ? { cert: t.cert } : {}),
+    ...(t.key !== undefined ? { key: t.key } : {}),
+    ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+    ...(t.maxVersion ?? psk ? { maxVersion: t.maxVersion ?? 'TLSv1.2' } : {}),
+    ...(t.ciphers ?? psk ? { ciphers: t.ciphers ?? 'PSK-AES128-CBC-SHA:PSK-AES256-CBC-SHA' } : {}),
+    ...(psk ? { pskCallback: () => ({ identity: psk.identity, psk: psk.key }), checkServerIdentity: () => undefined } : {}),
+  };
+}
 
 export class RawConnection {
   private readonly queue: Packet[] = [];
@@ -39,16 +68,24 @@ export class RawConnection {
 
   private readonly trace?: Trace;
 
-  /** Opens mqtt://host:port over TCP or ws://host:port/path over WebSocket (subprotocol mqtt). */
+  /** Opens mqtt:// (TCP), mqtts:// (TLS), ws:// or wss:// (WebSocket, subprotocol mqtt); o.tls applies to mqtts and wss. */
   static open(url: string, o: RawOptions = {}): Promise<RawConnection> {
     const u = new URL(url);
     const timeoutMs = o.connectTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no connection to ${url} within ${timeoutMs} ms`)), timeoutMs);
       if (u.protocol === 'ws:' || u.protocol === 'wss:') {
-        const ws = new WebSocket(url, ['mqtt']);
+        const ws = new WebSocket(url, ['mqtt'], u.protocol === 'wss:' ? tlsConnectOptions(o.tls) : {});
         ws.once('error', (e) => { clearTimeout(timer); reject(e); });
         ws.once('open', () => { clearTimeout(timer); resolve(new RawConnection(createWebSocketStream(ws), o)); });
+        return;
+      }
+      if (u.protocol === 'mqtts:') {
+        const host = u.hostname.replace(/^\[|\]$/g, '');
+        const socket = tls.connect({ host, port: Number(u.port), ...(net.isIP(host) ? {} : { servername: host }), ...tlsConnectOptions(o.tls) });
+        socket.setNoDelay(true);
+        socket.once('error', (e) => { clearTimeout(timer); reject(e); });
+        socket.once('secureConnect', () => { clearTimeout(timer); socket.removeAllListeners('error'); resolve(new RawConnection(socket, o)); });
         return;
       }
       const socket = net.connect({ host: u.hostname, port: Number(u.port) });

@@ -4,3 +4,4 @@ export * from './credentials.js';
 export * from './topics.js';
 export * from './acl.js';
 export * from './cloud-sign.js';
+export * from './http-sign.js';

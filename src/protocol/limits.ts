@@ -17,3 +17,5 @@ export const MAX_TOPIC_POLICIES = 100;
 /** Products per account and devices per product (protocol.md §11). */
 export const MAX_PRODUCTS = 2000;
 export const MAX_DEVICES_PER_PRODUCT = 1_000_000;
+/** RRPC answer timeout (seed §1.3.2 "RRPC 请求10s超时", limits table; the developer doc's 4 s loses: the seed wins). */
+export const RRPC_TIMEOUT_MS = 10_000;

@@ -37,6 +37,11 @@ export function formatSummary(result: RunResult, opts: { color: boolean }): stri
 
   if (result.coverage?.length) out.push('', ...formatCoverage(result, c));
 
+  if (result.findings?.length) {
+    out.push('', c.bold(c.yellow(`Probe findings (${result.findings.length} claim(s) contradicted):`)));
+    for (const f of result.findings) out.push(`  ${c.yellow(f.id)}: claimed ${f.claim}; measured: ${f.measured}`);
+  }
+
   out.push('');
   if (withErrors) out.push(c.yellow(`${s.errors} errored`));
   // CI tooling greps this exact phrasing: colour wraps the whole line, never the numbers alone.

@@ -96,6 +96,35 @@ ${total ? `<details><summary>${total} MUST requirement(s) without a test</summar
 </section>`;
 }
 
+/** The probe's measurements, the claims they contradict (findings), and a started hub's output. */
+function probeSection(r: RunResult): string {
+  const parts: string[] = [];
+  const p = r.probe;
+  if (p) {
+    const bound = (b?: { max: number | null; capped: boolean }) => (b ? (b.max === null ? 'none accepted' : `${b.capped ? '≥ ' : ''}${b.max}`) : 'not measured');
+    const yesNo = (v?: boolean) => (v === undefined ? 'not measured' : v ? 'yes' : 'no');
+    const rows: [string, string][] = [
+      ['longest topic accepted (bytes)', bound(p.topicBytes)],
+      ['largest PUBLISH accepted (bytes)', bound(p.packetBytes)],
+      ['largest KeepAlive accepted (s)', bound(p.keepaliveMaxSeconds)],
+      ['granted for a QoS 2 SUBSCRIBE', p.grantedQosForQos2 === undefined ? 'not measured' : p.grantedQosForQos2 === 0x80 ? 'refused (0x80)' : `QoS ${p.grantedQosForQos2}`],
+      ['unacknowledged QoS 1 deliveries', p.inflight ? `${p.inflight.delivered} of ${p.inflight.sent}` : 'not measured'],
+      ['retained messages honoured', yesNo(p.retainHonoured)],
+      ['will messages honoured', yesNo(p.willHonoured)],
+    ];
+    const findings = r.findings ?? [];
+    parts.push(`<section id="probe"><h2>Probe <span class="muted small">${formatDuration(p.durationMs)}</span></h2>
+${findings.length ? `<p class="bad-text"><strong>${findings.length} claim(s) contradicted:</strong></p><ul class="findings">${findings.map((f) => `<li><code>${esc(f.id)}</code> claimed ${esc(f.claim)}; measured: ${esc(f.measured)}</li>`).join('')}</ul>` : '<p>No claim of the target was contradicted.</p>'}
+<table class="areas"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
+${p.notes.length ? `<ul class="muted">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+</section>`);
+  }
+  if (r.targetLog?.length) {
+    parts.push(`<section id="target-log"><h2>Hub output</h2>${evidenceBlock({ kind: 'log', title: 'latest lines the hub wrote', lines: r.targetLog }, false)}</section>`);
+  }
+  return parts.join('\n');
+}
+
 export function toHtml(result: RunResult): string {
   const byArea = new Map<string, TestResult[]>();
   for (const t of result.tests) {
@@ -127,6 +156,7 @@ ${counts(result)}
 <tbody>${result.areas.map(areaRow).join('\n')}</tbody></table>
 </section>
 ${coverageSection(result)}
+${probeSection(result)}
 <section id="tests"><h2>Tests</h2>
 <div class="filter" id="filter" role="search" hidden>
 <input type="search" id="q" placeholder="Filter by name, requirement, file, error or evidence…" aria-label="Filter tests">

@@ -31,7 +31,34 @@ export interface RunResult {
   requirements?: RequirementResult[];
   /** Per area: applicable requirements, how many a test exercised, passed and failed. */
   coverage?: CoverageRow[];
+  /** What the probe measured before the suites ran (absent when the probe was off). */
+  probe?: ProbeResult;
+  /** Claims of the target descriptor (limits, capabilities) that the probe contradicted. */
+  findings?: Finding[];
+  /** The latest output of a hub hubcheck started (process and container launchers). */
+  targetLog?: string[];
 }
+
+/** A bound found by search: the largest value accepted (null: none), and whether the search stopped at its cap still accepting. */
+export interface MeasuredBound { max: number | null; capped: boolean; attempts: number }
+
+/** The target's real limits as the probe measured them; a field is absent when it could not be measured (see notes). */
+export interface ProbeResult {
+  durationMs: number;
+  topicBytes?: MeasuredBound;
+  packetBytes?: MeasuredBound;
+  keepaliveMaxSeconds?: MeasuredBound;
+  /** SUBACK return code for a SUBSCRIBE requesting QoS 2. */
+  grantedQosForQos2?: number;
+  /** QoS 1 deliveries to a subscriber that acknowledges none, out of how many were sent. */
+  inflight?: { delivered: number; sent: number };
+  retainHonoured?: boolean;
+  willHonoured?: boolean;
+  notes: string[];
+}
+
+/** A claim the probe contradicted: what the descriptor (or its profile) says, and what the hub did. */
+export interface Finding { id: string; claim: string; measured: string }
 
 /** fail: a MUST (or DEVIATION) test failed; warn: only SHOULD/MAY tests failed; untested: applicable, no test ran. */
 export type RequirementVerdict = 'pass' | 'fail' | 'warn' | 'not-applicable' | 'untested';

@@ -11,11 +11,23 @@ export class ConformanceReporter implements Reporter {
   readonly results: TestResult[] = [];
   readonly runErrors: string[] = [];
   private done = 0;
+  /** Set when a hub hubcheck started stopped on its own: why, and its last output lines. */
+  private death?: { reason: string; lines: string[] };
+  /** Tests whose result came in before the hub died keep their verdict; the rest become errors. */
+  private readonly beforeDeath = new Set<string>();
 
   constructor(private readonly root: string, private readonly progress?: ProgressSink) {}
 
+  /** The runner's health watcher calls this when the hub dies; the run is being cancelled. */
+  hubDied(reason: string, lines: string[]): void {
+    if (this.death) return;
+    this.death = { reason, lines };
+    this.runErrors.push(lines.length ? `${reason}; its last output:\n  ${lines.slice(-10).join('\n  ')}` : reason);
+  }
+
   onTestCaseResult(testCase: TestCase): void {
     if (testCase.options.mode !== 'run') return; // left out by --only
+    if (!this.death) this.beforeDeath.add(testCase.id);
     this.done++;
     const state = testCase.result().state;
     const mark = state === 'passed' ? '.' : state === 'failed' ? 'F' : state === 'skipped' ? '-' : '?';
@@ -52,6 +64,11 @@ export class ConformanceReporter implements Reporter {
       durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
       evidence: meta.evidence ?? [],
     };
+    if (this.death && !this.beforeDeath.has(testCase.id) && result.state !== 'passed' && !(result.state === 'skipped' && result.note?.startsWith('the target does not offer'))) {
+      const { reason, lines } = this.death;
+      const output = lines.length ? `; its last output:\n${lines.join('\n')}` : '';
+      return { ...base, verdict: 'error', error: { message: `${reason}${output}` }, evidence: [...base.evidence, { kind: 'log', title: 'hub output before it stopped', lines }] };
+    }
     const unknown = requirements.filter((id) => !isReqId(id));
     if (requirements.length === 0 || unknown.length) {
       const message = requirements.length === 0 ? 'the test names no requirement id' : `unknown requirement id(s): ${unknown.join(', ')}`;

@@ -5,8 +5,9 @@ import { HubcheckError } from '../errors.js';
 import type { RunResult } from '../report/model.js';
 import { summarize } from '../report/summarize.js';
 import { newRunId, writeReports } from '../report/write.js';
-import { loadDescriptor, type TargetDescriptor } from '../target/descriptor.js';
-import { launch } from '../target/launch.js';
+import type { TargetDescriptor } from '../target/descriptor.js';
+import { descriptorFor, launch } from '../target/launch.js';
+import type { ProbeOutcome } from '../probe/index.js';
 import { coverageByArea, foldRequirements } from './coverage.js';
 import { ROOT, VERSION } from './paths.js';
 import { ConformanceReporter, type ProgressSink } from './reporter.js';
@@ -24,8 +25,18 @@ export interface RunOptions {
   reportDir?: string;
   /** Write no report files (selftest runs). */
   noReports?: boolean;
+  /** `--long`: tests of limits measured in hours run without a test clock, waiting for real. */
+  long?: boolean;
   progress?: ProgressSink;
+  /** Measure the target's limits before the suites (default: the descriptor's probe field, else true). */
+  probe?: boolean;
+  /** Lines about the run's phases (probe timings), for the console. */
+  log?: (line: string) => void;
 }
+
+/** Hub output lines kept in results.json and shown with tests that the hub's death cut short. */
+const TARGET_LOG_LINES = 200;
+const DEATH_EVIDENCE_LINES = 30;
 
 export interface RunOutcome { result: RunResult; paths?: { json: string; junit: string; html: string }; runErrors: string[] }
 
@@ -33,24 +44,43 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
   if (o.only !== undefined) {
     try { new RegExp(o.only); } catch (e) { throw new HubcheckError('BAD_OPTION', `--only ${JSON.stringify(o.only)} is not a regular expression: ${(e as Error).message}`); }
   }
-  const descriptor = typeof o.target === 'string' ? loadDescriptor(o.target) : o.target ?? { launcher: 'embedded' as const };
+  const descriptor = await descriptorFor(o.target);
   const startedAt = new Date();
   const runId = newRunId(startedAt);
   const launched = await launch(descriptor);
   const reporter = new ConformanceReporter(ROOT, o.progress);
+  let probed: ProbeOutcome | undefined;
   try {
+    if (o.probe ?? descriptor.probe ?? true) {
+      const { probeTarget } = await import('../probe/index.js');
+      try {
+        probed = await probeTarget(launched.target, o.log);
+      } catch (e) {
+        // A probe that cannot run is a note, not a reason to skip the suites: they say more.
+        probed = { probe: { durationMs: 0, notes: [`the probe could not run: ${(e as Error).message.split('\n')[0]}`] }, findings: [] };
+      }
+    }
     const vitest = await createVitest('test', {
       root: ROOT,
       config: path.join(ROOT, 'vitest.config.ts'),
       project: ['conformance'],
       watch: false,
       reporters: [reporter],
-      provide: { target: launched.target },
+      // reportDir: where failing model runs save their replay files (<reportDir>/replays/); long: --long
+      provide: { target: { ...launched.target, ...(o.long ? { long: true } : {}), ...(o.noReports ? {} : { reportDir: o.reportDir ?? path.join(process.cwd(), 'reports', runId) }) } },
       ...(o.only !== undefined ? { testNamePattern: o.only } : {}),
+    });
+    // Health watcher: a hub that dies mid-run cancels the run; the reporter turns what is left into errors.
+    let running = true;
+    void launched.exited?.then((why) => {
+      if (!running) return;
+      reporter.hubDied(`the hub stopped during the run: ${why}`, launched.output?.(DEATH_EVIDENCE_LINES) ?? []);
+      void vitest.cancelCurrentRun('test-failure');
     });
     try {
       await vitest.start(o.files);
     } finally {
+      running = false;
       await vitest.close();
     }
   } finally {
@@ -75,6 +105,9 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
   };
   result.requirements = foldRequirements(tests, t.capabilities);
   result.coverage = coverageByArea(result.requirements);
+  if (probed) { result.probe = probed.probe; result.findings = probed.findings; }
+  const log = launched.output?.(TARGET_LOG_LINES);
+  if (log?.length) result.targetLog = log;
   if (o.noReports) return { result, runErrors: reporter.runErrors };
   const paths = await writeReports(o.reportDir ?? path.join(process.cwd(), 'reports', runId), result);
   return { result, paths, runErrors: reporter.runErrors };

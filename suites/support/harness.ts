@@ -5,10 +5,11 @@ import '../../src/runner/vitest-context.js';
 import { CloudApi, type RawAnswer } from '../../src/client/cloud-api.js';
 import { Device, type DeviceOptions } from '../../src/client/device.js';
 import { RawConnection } from '../../src/client/raw.js';
+import { advanceTestClock } from '../../src/client/test-clock.js';
 import { Trace } from '../../src/client/trace.js';
-import { deviceLogin, type LoginOptions } from '../../src/protocol/credentials.js';
+import { deviceLogin, EXPIRY_LONG_MAX, formatUsername, type LoginOptions } from '../../src/protocol/credentials.js';
 import type { ResolvedTarget } from '../../src/target/resolved.js';
-import { definitionNames, validatePayload } from '../../src/schema/index.js';
+import { definitionNames, schemaRegistry, validatePayload } from '../../src/schema/index.js';
 import { REQUIREMENTS, type ReqId } from '../../specs/requirements/index.js';
 import type { DeviceCredentials } from './provision.js';
 
@@ -27,6 +28,9 @@ export class Harness {
   constructor(readonly target: ResolvedTarget, readonly ctx: TestContext) {}
 
   api(): CloudApi {
+    // A hub without a cloud API (provisioning any or fixtures): what a test needs the API for cannot be
+    // done there, so the test is not applicable (ctx.skip ends it here), never failed.
+    if (!this.target.endpoints.api) this.ctx.skip(`the target has no cloud API (provisioning: ${this.target.provisioning ?? 'cloud-api'}), which this test uses`);
     return new CloudApi({ endpoint: this.target.endpoints.api, ...this.target.cloudApi }, this.trace, (action, answer) => this.checkApiAnswer(action, answer));
   }
 
@@ -47,25 +51,65 @@ export class Harness {
     this.expectSchema(`cloud-api.schema.json#/$defs/${CLOUD_API_DEFS.has(def) ? def : 'envelope'}`, answer.json, origin);
   }
 
-  /** Logs a device in over TCP (or WebSocket with transport 'ws') with freshly signed credentials. */
-  async device(creds: DeviceCredentials, o: Partial<DeviceOptions> & { login?: LoginOptions; transport?: 'tcp' | 'ws' } = {}): Promise<Device> {
+  /** Logs a device in over TCP (or WebSocket 'ws', TLS 'tls', secure WebSocket 'wss') with freshly signed credentials. */
+  async device(creds: DeviceCredentials, o: Partial<DeviceOptions> & { login?: LoginOptions; transport?: Transport } = {}): Promise<Device> {
     const login = deviceLogin(creds, o.login);
     return this.connect({ ...login, label: o.label ?? creds.deviceName, ...o });
   }
 
-  /** Opens a session with exactly the CONNECT fields given. */
-  async connect(o: DeviceOptions & { transport?: 'tcp' | 'ws' }): Promise<Device> {
-    const url = o.transport === 'ws' ? this.target.endpoints.ws : this.target.endpoints.mqtt;
-    if (!url) throw new Error('the target declares no WebSocket endpoint');
-    const device = await Device.connect(url, { trace: this.trace, ...o });
+  /** The endpoint URL of a transport; throws naming the descriptor field when the target declares none. */
+  endpoint(transport: Transport = 'tcp'): string {
+    const field = TRANSPORT_ENDPOINT[transport];
+    const url = this.target.endpoints[field];
+    if (!url) throw new Error(`the target declares no ${transport} endpoint (endpoints.${field})`);
+    return url;
+  }
+
+  /** Opens a session with exactly the CONNECT fields given; over tls/wss the target's CA is trusted unless o.tls.ca says otherwise. */
+  async connect(o: DeviceOptions & { transport?: Transport }): Promise<Device> {
+    const transport = o.transport ?? 'tcp';
+    const secure = transport === 'tls' || transport === 'wss';
+    const tls = secure ? { ...(this.target.tls ? { ca: this.target.tls.ca } : {}), ...o.tls } : undefined;
+    const device = await Device.connect(this.endpoint(transport), { trace: this.trace, ...o, ...(tls ? { tls } : {}) });
     this.opened.push({ end: () => device.end() });
     return device;
+  }
+
+  /** A certificate device logs in over 'tls' (default) or 'wss': its certificate in the handshake, a §1.3 username, no password. */
+  async certDevice(c: CertCredentials, o: Partial<DeviceOptions> & { transport?: 'tls' | 'wss'; clientId?: string } = {}): Promise<Device> {
+    const clientId = o.clientId ?? `${c.productId}${c.deviceName}`;
+    const username = formatUsername({ clientId, sdkappid: '12010126', connid: 'cert1', expiry: EXPIRY_LONG_MAX });
+    return this.connect({ clientId, username, label: c.deviceName, ...o, transport: o.transport ?? 'tls', tls: { cert: c.cert, key: c.key, ...o.tls } });
+  }
+
+  /** TLS-PSK login as the C SDK does it: identity = ClientId, key = base64-decoded PSK (or `key`), CONNECT with a username and no password. */
+  async pskDevice(creds: DeviceCredentials, o: Partial<DeviceOptions> & { key?: Buffer; identity?: string; cipher?: string } = {}): Promise<Device> {
+    const clientId = o.clientId ?? `${creds.productId}${creds.deviceName}`;
+    const username = o.username ?? formatUsername({ clientId, sdkappid: '21010406', connid: 'psk01', expiry: EXPIRY_LONG_MAX });
+    const psk = { identity: o.identity ?? clientId, key: o.key ?? Buffer.from(creds.psk, 'base64') };
+    return this.connect({ label: creds.deviceName, ...o, clientId, username, transport: 'tls', tls: { psk, ...(o.cipher ? { ciphers: o.cipher } : {}), ...o.tls } });
   }
 
   async raw(label = 'raw', protocolVersion = 4): Promise<RawConnection> {
     const conn = await RawConnection.open(this.target.endpoints.mqtt, { label, trace: this.trace, protocolVersion });
     this.opened.push({ end: () => conn.close() });
     return conn;
+  }
+
+  /**
+   * Lets `seconds` pass on the hub: the test-clock capability (AdvanceTestClock), or with `hubcheck run --long`
+   * on a target without it, a real wait of that long (announced in the trace and on stderr).
+   */
+  async advanceClock(seconds: number): Promise<void> {
+    if (this.target.capabilities.includes('test-clock')) {
+      const r = await advanceTestClock(this.api(), seconds);
+      this.trace.add('test-clock', `hub clock advanced by ${seconds} s (total offset ${r.OffsetSeconds} s)`);
+      return;
+    }
+    if (!this.target.long) throw new Error('the target has no test clock; run with --long to wait for real');
+    this.trace.add('test-clock', `waiting ${seconds} s for real (--long, no test clock)`);
+    process.stderr.write(`hubcheck: ${this.ctx.task.name}: waiting ${seconds} s for real (--long)\n`);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   }
 
   /** Closes every connection opened since `mark` (from `openedCount`). */
@@ -78,10 +122,22 @@ export class Harness {
   }
 }
 
+/** How a device reaches the hub: MQTT over TCP, WebSocket, TLS (mqtts) or secure WebSocket (wss). */
+export type Transport = 'tcp' | 'ws' | 'tls' | 'wss';
+const TRANSPORT_ENDPOINT = { tcp: 'mqtt', ws: 'ws', tls: 'mqtts', wss: 'wss' } as const;
+
+/** A certificate device: its identity and the PEM certificate and private key it presents. */
+export interface CertCredentials { productId: string; deviceName: string; cert: string; key: string }
+
 const CLOUD_API_DEFS = new Set(definitionNames('cloud-api.schema.json'));
+// Compile every schema when the suite file loads, not in the middle of the first test: the compile
+// takes seconds on a loaded machine and would stall that test's traffic.
+schemaRegistry();
 
 function capabilityGap(target: ResolvedTarget, ids: readonly ReqId[]): string | undefined {
-  const missing = ids.map((id) => REQUIREMENTS[id].capability as string).filter((c) => !target.capabilities.includes(c));
+  // --long: tests of limits measured in hours run without a test clock, waiting for real (Harness.advanceClock)
+  const offered = (c: string) => target.capabilities.includes(c) || (c === 'test-clock' && target.long === true);
+  const missing = ids.map((id) => REQUIREMENTS[id].capability as string).filter((c) => !offered(c));
   return missing.length ? `the target does not offer ${[...new Set(missing)].join(', ')}` : undefined;
 }
 

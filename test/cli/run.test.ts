@@ -13,7 +13,7 @@ describe('hubcheck run', () => {
     const [mqtt, ws, api] = await freePorts(3);
     const dir = tmp();
     const file = path.join(dir, 'hub.yaml');
-    const hub = await startHubProcess(['--mqtt-port', String(mqtt), '--ws-port', String(ws), '--api-port', String(api), '--fault', 'accept-bad-signature', '--target-file', file]);
+    const hub = await startHubProcess(['--mqtt-port', String(mqtt), '--ws-port', String(ws), '--api-port', String(api), '--tls-port', '0', '--wss-port', '0', '--fault', 'accept-bad-signature', '--target-file', file]);
     try {
       const reportDir = path.join(dir, 'report');
       const r = await hubcheck(['run', '--target', file, '--only', 'AUTH-00[1-4]', '--report-dir', reportDir]);
@@ -62,5 +62,5 @@ describe('hubcheck run', () => {
     const r = await hubcheck(['run', '--only', 'NO-SUCH-ID-999']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no test matched/);
-  });
+  }, 120_000);
 });

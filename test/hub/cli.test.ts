@@ -34,7 +34,7 @@ describe('runHubCli', () => {
   test('starts, prints endpoints and credentials, stops when told', async () => {
     let stop!: () => void;
     const t = io(new Promise<void>((r) => (stop = r)));
-    const running = runHubCli(['--mqtt-port', '0', '--ws-port', '0', '--api-port', '0', '--secret-id', 'AKIDtest', '--secret-key', 'k'], t.io);
+    const running = runHubCli(['--mqtt-port', '0', '--ws-port', '0', '--api-port', '0', '--tls-port', '0', '--wss-port', '0', '--secret-id', 'AKIDtest', '--secret-key', 'k'], t.io);
     while (!t.out.some((l) => l.includes('Ctrl-C'))) await new Promise((r) => setTimeout(r, 10));
     expect(t.out.join('\n')).toMatch(/MQTT\s+mqtt:\/\/127\.0\.0\.1:\d+/);
     expect(t.out.join('\n')).toMatch(/WebSocket\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
@@ -50,7 +50,7 @@ describe('runHubCli', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     const t = io(Promise.resolve());
-    expect(await runHubCli(['--mqtt-port', String(port), '--ws-port', '0', '--api-port', '0'], t.io)).toBe(1);
+    expect(await runHubCli(['--mqtt-port', String(port), '--ws-port', '0', '--api-port', '0', '--tls-port', '0', '--wss-port', '0'], t.io)).toBe(1);
     expect(t.err[0]).toMatch(/cannot listen for MQTT on 127\.0\.0\.1:\d+: EADDRINUSE/);
     blocker.close();
   });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  afterUnsubscribe, judgeSubscribe, mayPublish, parseUsername, signPassword, signTc3, signV1, topicClasses,
+  afterUnsubscribe, judgeSubscribe, mayPublish, parseUsername, signGatewayRequest, signPassword, signTc3, signV1, topicClasses,
   type CustomClass, type SignMethod,
 } from '../../src/protocol/index.js';
 
@@ -49,5 +49,16 @@ describe('cloud API signature vectors', () => {
   }
   for (const v of doc.v1) {
     it(v.name, () => expect(signV1(v.method, v.host, v.params, v.secretKey, v.algorithm)).toBe(v.signature));
+  }
+});
+
+describe('HTTP gateway signature vectors', () => {
+  for (const v of load('http-gateway.json').vectors) {
+    it(v.name, () => {
+      const s = signGatewayRequest({ secret: v.secret, method: v.method, host: v.host, uri: v.uri, algorithm: v.algorithm, timestamp: v.timestamp, nonce: v.nonce, body: v.body });
+      expect(s.stringToSign).toBe(v.stringToSign);
+      expect(s.signature).toBe(v.signature);
+      expect(s.headers['X-TC-Algorithm']).toBe(v.algorithm);
+    });
   }
 });

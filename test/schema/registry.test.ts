@@ -112,7 +112,7 @@ describe('results.schema.json', () => {
   it('has exactly the top-level fields of RunResult', () => {
     const fields: Record<keyof RunResult, true> = {
       runId: true, startedAt: true, finishedAt: true, hubcheckVersion: true, target: true, summary: true, areas: true, tests: true,
-      requirements: true, coverage: true,
+      requirements: true, coverage: true, probe: true, findings: true, targetLog: true,
     };
     const props = Object.keys(load('results.schema.json').properties as object);
     expect(props.sort()).toEqual(Object.keys(fields).sort());

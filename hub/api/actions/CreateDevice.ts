@@ -1,8 +1,10 @@
-// CreateDevice: registers a device and returns its PSK (random 16 bytes, or the caller's DefinedPsk).
+// CreateDevice: registers a device and returns its PSK (random 16 bytes, or the caller's DefinedPsk), or for a certificate
+// product a device certificate and private key issued by the hub's CA (the key is not kept).
 
 import { MAX_PSK_BYTES } from '../../limits.js';
 import type { DeviceTag } from '../../registry/index.js';
 import { newDevicePsk } from '../../registry/ids.js';
+import { authorityOf } from '../../tls/authority.js';
 import type { Action } from '../context.js';
 import { ApiError, invalid } from '../errors.js';
 import { checkKnown, DEVICE_NAME, optInt, optObject, optString, PRODUCT_ID, reqString, type Params } from '../params.js';
@@ -35,7 +37,7 @@ function tags(attribute: Params | undefined): DeviceTag[] {
 
 export const CreateDevice: Action = {
   params: ['ProductId', 'DeviceName', 'Attribute', 'DefinedPsk', 'Isp', 'Imei', 'LoraDevEui', 'LoraMoteType', 'Skey', 'LoraAppKey'],
-  run(ctx, p) {
+  async run(ctx, p) {
     const productId = reqString(p, 'ProductId', PRODUCT_ID);
     const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
     const attributeTags = tags(optObject(p, 'Attribute'));
@@ -64,9 +66,22 @@ export const CreateDevice: Action = {
       throw new ApiError('LimitExceeded.DeviceExceedLimit', `product ${productId} already has ${ctx.quotas.devicesPerProduct} devices, the quota`);
     }
     const psk = keyProduct ? (definedPsk ?? newDevicePsk()) : null;
+    // TLS-012: certificate products get a certificate (CN = productId+deviceName) whose fingerprint the hub registers
+    const authority = authorityOf(ctx.registry);
+    if (!keyProduct && !authority) throw new ApiError('InternalError', 'this hub has no certificate authority to issue device certificates');
+    const issued = keyProduct ? undefined : await authority!.issueDevice(productId, deviceName, ctx.hub.clock.now());
+    if (issued) {
+      // issuing awaited: another request may have created the device or reached the quota meanwhile
+      if (ctx.registry.getDevice(productId, deviceName)) {
+        throw new ApiError('InvalidParameterValue.DeviceAlreadyExist', `device ${deviceName} already exists in product ${productId}`);
+      }
+      if (ctx.registry.countDevices(productId) >= ctx.quotas.devicesPerProduct) {
+        throw new ApiError('LimitExceeded.DeviceExceedLimit', `product ${productId} already has ${ctx.quotas.devicesPerProduct} devices, the quota`);
+      }
+    }
     ctx.registry.createDevice(productId, deviceName, psk, attributeTags, ctx.nowSeconds());
-    // certificate products: this hub issues no certificates (DeviceCert/DevicePrivateKey are empty)
+    if (issued) authority!.registerDevice(productId, deviceName, issued.cert);
     // The real service always answers with the LoRa fields too (empty for other devices); SDKs expect them.
-    return { DeviceName: deviceName, DevicePsk: psk ?? '', DeviceCert: '', DevicePrivateKey: '', LoraDevEui: '', LoraMoteType: 0 };
+    return { DeviceName: deviceName, DevicePsk: psk ?? '', DeviceCert: issued?.cert ?? '', DevicePrivateKey: issued?.key ?? '', LoraDevEui: '', LoraMoteType: 0 };
   },
 };
