@@ -1,6 +1,6 @@
 // Broadcast (protocol.md §7.1, seed §1.3.1): who receives a PublishBroadcastMessage, its payload, QoS, size limit and errors.
 import { expect } from 'vitest';
-import { ApiError } from '../src/client/cloud-api.js';
+import { ApiError, apiErrorCode as code } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
 import { req } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
@@ -11,16 +11,6 @@ const away = useProduct('bcast_other', { devices: ['stranger'] });
 
 const bcTopic = (c: DeviceCredentials) => `$broadcast/rxd/${c.productId}/${c.deviceName}`;
 const loopTopic = (c: DeviceCredentials) => `${c.productId}/${c.deviceName}/data`;
-
-async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    if (e instanceof ApiError) return e.code;
-    throw e;
-  }
-}
 
 /** A device subscribed to its data topic (for the barrier) and, unless qos is null, to its broadcast topic. */
 async function listener(h: Parameters<Parameters<typeof req>[2]>[0], c: DeviceCredentials, qos: 0 | 1 | null, clean = true): Promise<Device> {

@@ -1,23 +1,13 @@
 // The cloud management API: authentication, response shapes, products, devices, names, quotas (protocol.md §9, Appendix A).
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { ApiError, type CloudApi } from '../src/client/cloud-api.js';
+import { type CloudApi, apiErrorCode as errorCode } from '../src/client/cloud-api.js';
 import { DEVICE_NAME_RE, PRODUCT_ID_RE, PRODUCT_NAME_RE } from '../src/protocol/credentials.js';
 import { req, reqProperty } from './support/harness.js';
 import { uniqueName, useProduct } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 
 const product = useProduct('api', { devices: ['existing'] });
-
-async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    if (e instanceof ApiError) return e.code;
-    throw e;
-  }
-}
 
 const LIST = JSON.stringify({ Offset: 0, Limit: 10 });
 

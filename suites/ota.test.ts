@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { ApiError } from '../src/client/cloud-api.js';
+import { apiErrorCode as apiCode } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
 import { type Harness, req, reqProperty } from './support/harness.js';
 import { type DeviceCredentials, uniqueName, useProduct } from './support/provision.js';
@@ -21,10 +21,6 @@ const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 function parse(b: Buffer): any {
   try { return JSON.parse(b.toString('utf8')); } catch { return undefined; }
-}
-
-async function apiCode(p: Promise<unknown>): Promise<string | undefined> {
-  try { await p; return undefined; } catch (e) { if (e instanceof ApiError) return e.code; throw e; }
 }
 
 async function upload(h: Harness, version: string, bytes: Buffer = randomBytes(20_000), extra: Record<string, unknown> = {}): Promise<Buffer> {

@@ -1,7 +1,7 @@
 // RRPC (protocol.md §7.2, seed §1.3.2): request topic and processID, the device's answer, the timeout, processID matching, refusals.
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { ApiError, type CloudApi } from '../src/client/cloud-api.js';
+import { ApiError, type CloudApi, apiErrorCode as code } from '../src/client/cloud-api.js';
 import type { Device, Message } from '../src/client/device.js';
 import { req, reqProperty, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
@@ -15,16 +15,6 @@ const REQUEST_RE = /^\$rrpc\/rxd\/([^/]+)\/([^/]+)\/([^/]+)$/;
 const timeoutOf = (h: Harness) => h.target.limits.rrpcTimeoutMs;
 /** The latest a timeout may come: 1.5 × the timeout plus 2 s of network and scheduling slack. */
 const latestTimeout = (h: Harness) => Math.round(timeoutOf(h) * 1.5) + 2000;
-
-async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    if (e instanceof ApiError) return e.code;
-    throw e;
-  }
-}
 
 type RrpcAnswer = { MessageId: number; PayloadBase64: string };
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { ApiError, CloudApi } from '../src/client/cloud-api.js';
+import { CloudApi, apiErrorCode as code } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
 import { forwardSignature, instantiate, loadCorpus, mismatch, parseRule, runRule, topicMatches, type JsonValue } from '../src/protocol/rules/index.js';
 import type { ReqId } from '../specs/requirements/index.js';
@@ -21,16 +21,6 @@ const ruleName = (p = 'r') => `${p}_${randomBytes(6).toString('hex')}`;
 const names = () => ({ pid: product.productId, src: 'src' });
 const outTopic = () => `${product.productId}/obs/data`;
 const markTopic = () => `${product.productId}/obs/mark`;
-
-async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    if (e instanceof ApiError) return e.code;
-    throw e;
-  }
-}
 
 /** Rules made by a test; removed at its end even when it fails. */
 class Rules {

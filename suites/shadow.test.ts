@@ -1,7 +1,7 @@
 // Device shadow: get/update/delete-by-null over $shadow, versions, deltas, limits, and the shadow cloud actions (protocol.md §3).
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { ApiError } from '../src/client/cloud-api.js';
+import { apiErrorCode as apiCode } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
 import { type Harness, req, reqProperty } from './support/harness.js';
 import { type DeviceCredentials, uniqueName, useProduct } from './support/provision.js';
@@ -97,10 +97,6 @@ async function apiDescribe(h: Harness, c: ShadowClient) {
   const data = JSON.parse(r.Data);
   h.expectSchema(S + 'apiData', data, 'DescribeDeviceShadow Data');
   return data;
-}
-
-async function apiCode(p: Promise<unknown>): Promise<string | undefined> {
-  try { await p; return undefined; } catch (e) { if (e instanceof ApiError) return e.code; throw e; }
 }
 
 const isSeconds = (t: unknown) => typeof t === 'number' && t >= 1e9 && t < 1e10;

@@ -91,3 +91,14 @@ export class CloudApi {
     return answer;
   }
 }
+
+/** Awaits a cloud API call and returns its error code, or undefined when it succeeded (other errors are thrown). */
+export async function apiErrorCode(call: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (e) {
+    if (e instanceof ApiError) return e.code;
+    throw e;
+  }
+}
