@@ -9,7 +9,7 @@ import { advanceTestClock } from '../../src/client/test-clock.js';
 import { Trace } from '../../src/client/trace.js';
 import { deviceLogin, EXPIRY_LONG_MAX, formatUsername, type LoginOptions } from '../../src/protocol/credentials.js';
 import type { ResolvedTarget } from '../../src/target/resolved.js';
-import { definitionNames, schemaRegistry, validatePayload } from '../../src/schema/index.js';
+import { definitionNames, validatePayload } from '../../src/schema/index.js';
 import { REQUIREMENTS, type ReqId } from '../../specs/requirements/index.js';
 import type { DeviceCredentials } from './provision.js';
 
@@ -130,9 +130,6 @@ const TRANSPORT_ENDPOINT = { tcp: 'mqtt', ws: 'ws', tls: 'mqtts', wss: 'wss' } a
 export interface CertCredentials { productId: string; deviceName: string; cert: string; key: string }
 
 const CLOUD_API_DEFS = new Set(definitionNames('cloud-api.schema.json'));
-// Compile every schema when the suite file loads, not in the middle of the first test: the compile
-// takes seconds on a loaded machine and would stall that test's traffic.
-schemaRegistry();
 
 function capabilityGap(target: ResolvedTarget, ids: readonly ReqId[]): string | undefined {
   // --long: tests of limits measured in hours run without a test clock, waiting for real (Harness.advanceClock)
