@@ -222,6 +222,24 @@ describe('refusals', () => {
     expect(await exists(h, productId, otherName), 'the sent name was not created').toBe(false);
   }, { numRuns: 30 });
 
+  req(['HTTP-023'], 'every other key is refused and creates nothing: a device PSK, another product\'s secret, the first 16 characters (the AES key), a longer or re-cased secret', async (h) => {
+    const { productId } = tamper;
+    const secret = await configure(h, productId, 2, 150);
+    const keys: [string, string][] = [
+      ['a device PSK', tamper.device('holder').psk],
+      ['another product\'s secret', await configure(h, names.productId, 2, 150)],
+      ['the first 16 characters', secret.slice(0, 16)],
+      ['the secret and one more character', `${secret}x`],
+      ['the secret in another case', secret === secret.toLowerCase() ? secret.toUpperCase() : secret.toLowerCase()],
+    ];
+    for (const [what, key] of keys) {
+      const name = fresh('wrongkey');
+      expectRefused(h, await register(h, productId, name, key), what, 'AuthFailure.SignatureFailure');
+      expect(await exists(h, productId, name), `${what}: nothing created`).toBe(false);
+    }
+    decrypted(h, await register(h, productId, fresh('rightkey'), secret), secret, 'the ProductSecret itself');
+  });
+
   const validName = fc.oneof(
     fc.constantFrom('a', 'Z', '0', ':', '_', '-', 'n'.repeat(48), ':_-:_-'),
     fc.stringMatching(/^[a-zA-Z0-9:_-]{1,48}$/),

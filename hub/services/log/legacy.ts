@@ -26,7 +26,7 @@ class Refusal extends Error {
 }
 
 /** A field of the header without its padding: both SDKs pad with '#'; NUL padding is accepted too. */
-const unpad = (b: Buffer): string => b.toString('latin1').replace(/[#\0]+$/, '');
+const unpad = (b: Buffer, faults: ServiceContext['faults']): string => b.toString('latin1').replace(faults.has('legacy-log-nul-padding') ? /\0+$/ : /[#\0]+$/, '');
 
 /** The key the device signs with: 'P' its PSK text, 'C' the first Base64 line of its certificate (the C SDK reads the PEM file). */
 function signingKey(ctx: ServiceContext, device: Device, control: string): string {
@@ -65,8 +65,8 @@ async function accept(ctx: ServiceContext, req: IncomingMessage): Promise<number
   const take = (n: number) => body.subarray(at, (at += n));
   const signature = take(H.signature).toString('latin1');
   const control = take(H.control).toString('latin1')[0]!;
-  const productId = unpad(take(H.productId));
-  const deviceName = unpad(take(H.deviceName));
+  const productId = unpad(take(H.productId), ctx.faults);
+  const deviceName = unpad(take(H.deviceName), ctx.faults);
   const timestamp = take(H.timestamp).toString('latin1');
   if (!/^[0-9a-fA-F]{40}$/.test(signature)) throw new Refusal('the body must start with the 40-character hex HMAC-SHA1 signature');
   if (control !== 'P' && control !== 'C') throw new Refusal(`the control byte must be 'P' (key device) or 'C' (certificate device), got ${JSON.stringify(control)}`);

@@ -90,9 +90,10 @@ function equalText(a: string, b: string): boolean {
  * verbatim; hmacsha256 hashes the body with SHA-256; hmacsha1 with SHA-256 (the doc) or SHA-1 (the C SDK's
  * `qcloud_iot_http_post_sign_calc`). CanonicalHost: the request's Host without port or a host the SDKs sign (above).
  */
-function registerSignatureValid(req: IncomingMessage, body: Buffer, secret: string, h: { algorithm: string; timestamp: string; nonce: string; signature: string }): boolean {
+function registerSignatureValid(ctx: ServiceContext, req: IncomingMessage, body: Buffer, productSecret: string, h: { algorithm: string; timestamp: string; nonce: string; signature: string }): boolean {
   const mac = h.algorithm.toLowerCase() === 'hmacsha1' ? 'sha1' : 'sha256';
-  const bodyHashes = mac === 'sha1' ? ['sha256', 'sha1'] : ['sha256'];
+  const bodyHashes = mac === 'sha1' && !ctx.faults.has('dynreg-sha256-body-only') ? ['sha256', 'sha1'] : ['sha256'];
+  const secret = ctx.faults.has('dynreg-secret-prefix-key') ? productSecret.slice(0, 16) : productSecret;
   const hosts = [canonicalHost(header(req, 'host') ?? ''), ...SDK_SIGNED_HOSTS];
   const uri = (req.url ?? '').split('?')[0];
   for (const hash of bodyHashes) {
@@ -117,7 +118,7 @@ async function register(ctx: ServiceContext, product: Product, s: DynregSettings
     throw new GatewayError('UnauthorizedOperation.PermissionDenied', `dynamic registration is off for product ${productId} (RegisterType 0); enable it with UpdateProductDynamicRegister`);
   }
   if (product.forbidden) throw new GatewayError('UnauthorizedOperation.ProductIsForbidden', `product ${productId} is forbidden`);
-  if (!DEVICE_NAME_RE.test(deviceName)) throw new GatewayError('InvalidParameterValue', `DeviceName must be 1–48 characters of [a-zA-Z0-9:_-] (got ${JSON.stringify(deviceName)})`);
+  if (!DEVICE_NAME_RE.test(deviceName) && !ctx.faults.has('dynreg-any-device-name')) throw new GatewayError('InvalidParameterValue', `DeviceName must be 1–48 characters of [a-zA-Z0-9:_-] (got ${JSON.stringify(deviceName)})`);
   const keyProduct = product.properties.EncryptionType === '2';
   const authority = keyProduct ? undefined : authorityOf(ctx.registry);
   if (!keyProduct && !authority) throw new GatewayError('InternalError', 'this hub has no certificate authority to issue device certificates', 500);
@@ -187,7 +188,7 @@ async function deviceRegister(ctx: ServiceContext, req: IncomingMessage): Promis
   const deviceName = field(p, 'DeviceName');
   const product = requireRegisterProduct(ctx, productId);
   const settings = dynregStore(ctx.registry).settings(productId);
-  if (!registerSignatureValid(req, body, settings.productSecret, { algorithm, timestamp, nonce, signature })) {
+  if (!registerSignatureValid(ctx, req, body, settings.productSecret, { algorithm, timestamp, nonce, signature })) {
     // HTTP-023: only the product's ProductSecret signs a registration
     throw new GatewayError('AuthFailure.SignatureFailure', `X-TC-Signature does not verify for product ${productId} (Base64 HMAC keyed with the ProductSecret text over the string to sign)`);
   }
