@@ -34,6 +34,17 @@ export const FAULTS = {
   'http-accept-stale-timestamp': 'HTTP gateway: X-TC-Timestamp is not checked against the hub clock',
   'log-unsigned-upload': '/device/reportlog: the X-TC signature is not checked',
   'ntp-stale-time': 'NTP: $sys time replies are one hour behind the hub clock',
+  'dynreg-wrong-iv': 'dynamic registration: the answer is encrypted with an IV of 16 zero bytes instead of 16 ASCII "0"',
+  'dynreg-pkcs7-padding': 'dynamic registration: the answer is PKCS#7-padded instead of zero-padded',
+  'dynreg-ignore-register-type': 'dynamic registration: RegisterType is ignored (registration works with 0, and 1 creates unknown names)',
+  'dynreg-wrong-psk': 'dynamic registration: the psk in the answer is not the one the device logs in with',
+  'dynreg-legacy-raw-signature': '/register/dev: the signature is checked as Base64 of the raw HMAC-SHA1, not of its hex text',
+  'dynreg-secret-prefix-key': '/device/register: the signature is keyed with the first 16 characters of the ProductSecret (the AES key), not all of it',
+  'dynreg-sha256-body-only': '/device/register: hmacsha1 signatures hash the body with SHA-256 as the doc says, so the C SDK (SHA-1) is refused',
+  'dynreg-any-device-name': '/device/register: DeviceName is not checked against [a-zA-Z0-9:_-]{1,48}',
+  'legacy-log-unsigned': '/cgi-bin/report-log: the signature in the body header is not checked',
+  'legacy-log-nul-padding': '/cgi-bin/report-log: the header fields are read as NUL-padded (protocol.md) so the SDKs\' "#" padding names no device',
+  'log-level-not-described': 'DescribeDevice: LogLevel is always 0 whatever level the device is answered',
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

@@ -123,7 +123,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
   };
-  const settings = { rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS) };
+  const settings = { rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS), devicesPerProduct: quotas.devicesPerProduct };
   const clock = createClock(options.now ?? Date.now);
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);

@@ -1,13 +1,16 @@
-// Device log (protocol.md §6, seed §1.6): get_log_level over $log, level pushes, POST /device/reportlog and reading uploads with ListSDKLog.
+// Device log (protocol.md §6, seed §1.6): get_log_level over $log, level pushes, POST /device/reportlog, the legacy
+// POST /cgi-bin/report-log, and reading uploads with ListSDKLog.
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { ApiError } from '../src/client/cloud-api.js';
+import { LEGACY_LOG_HEADER, legacyLogBody, legacyLogSignature, type LegacyLogInput } from '../src/protocol/http-sign.js';
 import { gateway } from './support/gateway.js';
-import { req, type Harness } from './support/harness.js';
+import { req, reqProperty, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 
-const product = useProduct('log', { devices: ['fresh', 'tuned', 'uploader', 'pusher'] });
+const product = useProduct('log', { devices: ['fresh', 'tuned', 'uploader', 'pusher', 'veteran', 'bystander'] });
 
 const topics = (c: DeviceCredentials) => ({ op: `$log/operation/${c.productId}/${c.deviceName}`, result: `$log/operation/result/${c.productId}/${c.deviceName}` });
 
@@ -116,4 +119,99 @@ describe('upload', () => {
     expect(empty.Results).toEqual([]);
     expect(empty.Listover).toBe(true);
   });
+});
+
+describe('DescribeDevice', () => {
+  req(['LOG-003'], 'DescribeDevice.LogLevel is the level get_log_level answers, before and after a change', async (h) => {
+    const c = product.device('tuned');
+    const described = async () => (await h.api().call<{ LogLevel: number }>('DescribeDevice', { ProductID: c.productId, DeviceName: c.deviceName })).LogLevel;
+    expect(await described(), 'LogLevel of a device never set').toBe((await askLevel(h, c)).log_level);
+    try {
+      await h.api().call('UpdateDeviceLogLevel', { ProductId: c.productId, DeviceName: c.deviceName, LogLevel: 2 });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'InvalidAction') return h.ctx.skip('the target has no UpdateDeviceLogLevel action to change a level with');
+      throw e;
+    }
+    const answered = (await askLevel(h, c)).log_level;
+    expect(answered, 'the level was changed').toBe(2);
+    expect(await described(), 'LogLevel after the change').toBe(answered);
+  });
+});
+
+/** Posts a legacy upload as the C SDK does: text/plain, the signed header and "\n\f"-terminated entries. */
+function legacyUpload(h: Harness, body: string) {
+  return gateway(h).post('/cgi-bin/report-log', body, { contentType: 'text/plain;charset=utf-8' });
+}
+
+const stamp = (tag: string, word: string) => `${tag}|2024-05-01 12:00:00|mqtt_client.c|connect(42): ${word}`;
+
+describe('legacy upload', () => {
+  req(['LOG-009', 'LOG-008'], 'a /cgi-bin/report-log body signed with the PSK\'s first 24 characters is answered Retcode 0 and its entries are stored', async (h) => {
+    const c = product.device('veteran');
+    for (const [what, timestamp] of [['hub time', Math.floor(Date.now() / 1000)], ['timestamp 0 (no $sys time)', 0]] as const) {
+      const word = `legacy${randomBytes(4).toString('hex')}`;
+      const body = legacyLogBody({ key: c.psk, productId: c.productId, deviceName: c.deviceName, timestamp, entries: [stamp('ERR', `${word} one`), stamp('DBG', `${word} two`), stamp('WRN', `${word} three`)] });
+      expect(body.slice(LEGACY_LOG_HEADER.signature, LEGACY_LOG_HEADER.signature + 4), 'control bytes').toBe('P###');
+      const a = await legacyUpload(h, body);
+      h.expectSchema('log.schema.json#/$defs/legacyReportLogReply', a.json, `HTTP answer to /cgi-bin/report-log (${what})`);
+      expect(a.json?.Retcode, `${what}: Retcode 0 (HTTP ${a.status} ${a.text.slice(0, 200)})`).toBe(0);
+      const lines = await readBack(h, c, word);
+      expect(lines.map((l) => l.Content.includes(word)), `${what}: the three entries are stored`).toEqual([true, true, true]);
+      expect(new Set(lines.map((l) => l.Level)).size, `${what}: three levels from the tags`).toBe(3);
+    }
+  });
+
+  type LegacyTamper =
+    | { kind: 'entry'; at: number }
+    | { kind: 'header'; field: 'productId' | 'deviceName' | 'timestamp' | 'control' }
+    | { kind: 'signature'; at: number }
+    | { kind: 'key'; key: 'other-device' | 'decoded-psk' | 'short-key' | 'lowercase' }
+    | { kind: 'unsigned' };
+
+  const legacyTampers: fc.Arbitrary<LegacyTamper> = fc.oneof(
+    fc.record({ kind: fc.constant('entry' as const), at: fc.nat({ max: 200 }) }),
+    fc.record({ kind: fc.constant('header' as const), field: fc.constantFrom('productId' as const, 'deviceName' as const, 'timestamp' as const, 'control' as const) }),
+    fc.record({ kind: fc.constant('signature' as const), at: fc.nat({ max: 39 }) }),
+    fc.record({ kind: fc.constant('key' as const), key: fc.constantFrom('other-device' as const, 'decoded-psk' as const, 'short-key' as const, 'lowercase' as const) }),
+    fc.record({ kind: fc.constant('unsigned' as const) }),
+  );
+
+  /** One character changed (never to itself). */
+  const flip = (s: string, i: number, alphabet = '0123456789abcdef') => s.slice(0, i) + (s[i] === alphabet[0] ? alphabet[1] : alphabet[0]) + s.slice(i + 1);
+
+  reqProperty(['LOG-010'], 'legacy uploads whose signature does not match their bytes get a non-zero Retcode and store nothing', [legacyTampers], async (h, t) => {
+    const c = product.device('veteran');
+    const other = product.device('bystander');
+    const word = `forged${randomBytes(4).toString('hex')}`;
+    const input: LegacyLogInput = { key: c.psk, productId: c.productId, deviceName: c.deviceName, timestamp: Math.floor(Date.now() / 1000), entries: [stamp('ERR', `${word} must not be stored`), stamp('INF', word)] };
+    const H = LEGACY_LOG_HEADER;
+    let body = legacyLogBody(input);
+    const resign = (b: string) => legacyLogSignature(c.psk, b.slice(H.signature));
+    switch (t.kind) {
+      case 'entry': {
+        const i = H.total + (t.at % (body.length - H.total));
+        body = body.slice(0, i) + (body[i] === 'Q' ? 'R' : 'Q') + body.slice(i + 1);
+        break;
+      }
+      case 'header': {
+        // another device's name (or product, or time) after signing: the signature no longer covers what is sent
+        const field = t.field === 'deviceName' ? legacyLogBody({ ...input, deviceName: other.deviceName }) : t.field === 'productId' ? legacyLogBody({ ...input, productId: other.productId.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')) }) : t.field === 'timestamp' ? legacyLogBody({ ...input, timestamp: input.timestamp + 1 }) : legacyLogBody({ ...input, control: 'C' });
+        body = body.slice(0, H.signature) + field.slice(H.signature);
+        break;
+      }
+      case 'signature': body = flip(body, t.at) ; break;
+      case 'key': {
+        const key = { 'other-device': other.psk, 'decoded-psk': Buffer.from(c.psk, 'base64').toString('latin1'), 'short-key': c.psk.slice(0, 23), lowercase: c.psk.toLowerCase() === c.psk ? c.psk.toUpperCase() : c.psk.toLowerCase() }[t.key];
+        body = legacyLogBody({ ...input, key });
+        break;
+      }
+      case 'unsigned': body = '#'.repeat(H.signature) + body.slice(H.signature); break;
+    }
+    expect(body === legacyLogBody(input) || (t.kind !== 'unsigned' && resign(body) === body.slice(0, H.signature)), 'the tampered body no longer carries its own signature').toBe(false);
+    const a = await legacyUpload(h, body);
+    h.expectSchema('log.schema.json#/$defs/legacyReportLogReply', a.json, `HTTP answer to /cgi-bin/report-log (${t.kind})`);
+    expect(a.json?.Retcode, `${t.kind}: a non-zero Retcode (${a.text.slice(0, 200)})`).not.toBe(0);
+    expect(typeof a.json?.Retcode, 'Retcode is a number').toBe('number');
+    expect(await readBack(h, c, word), 'nothing was stored').toEqual([]);
+  }, { numRuns: 25 });
 });

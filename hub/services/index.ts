@@ -12,5 +12,6 @@ import { log } from './log/index.js';
 import { broadcast } from './broadcast/index.js';
 import { rrpc } from './rrpc/index.js';
 import { httpGateway } from './http-gateway/index.js';
+import { registerService } from './register/index.js';
 
-export const SERVICES: readonly HubService[] = [tlsService, shadowService, otaService, configService, publishService, rulesService, ntp, log, broadcast, rrpc, httpGateway];
+export const SERVICES: readonly HubService[] = [tlsService, shadowService, otaService, configService, publishService, rulesService, ntp, log, broadcast, rrpc, httpGateway, registerService];

@@ -21,6 +21,8 @@ export interface DeviceMessage {
 export interface HubSettings {
   /** How long PublishRRPCMessage waits for the device's answer (HubOptions.rrpcTimeoutMs). */
   rrpcTimeoutMs: number;
+  /** The product device quota (HubOptions.quotas.devicesPerProduct), for services that create devices (dynamic registration). */
+  devicesPerProduct?: number;
 }
 
 export interface ServiceContext {

@@ -65,7 +65,7 @@ describe('TC3-HMAC-SHA256', () => {
     const get = await fetch(hub.endpoints.api);
     expect(get.status).toBe(200);
     expect(((await get.json()) as any).Response.Error.Code).toBe('UnsupportedProtocol');
-    const other = await fetch(hub.endpoints.api + '/device/register', { method: 'POST', body: '{}' });
+    const other = await fetch(hub.endpoints.api + '/device/no-such-route', { method: 'POST', body: '{}' });
     expect(other.status).toBe(404);
     expect(((await other.json()) as any).Response.Error.Code).toBe('InvalidRequest');
   });

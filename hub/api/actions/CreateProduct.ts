@@ -5,6 +5,7 @@ import type { ProductProperties } from '../../registry/index.js';
 import type { Action } from '../context.js';
 import { ApiError } from '../errors.js';
 import { checkKnown, optInt, optObject, optString, PRODUCT_NAME, reqString, type Params } from '../params.js';
+import { dynregInput, dynregProperties, dynregStore } from '../../services/register/index.js';
 
 const PROPERTY_NAMES = [
   'ProductDescription', 'EncryptionType', 'Region', 'ProductType', 'Format', 'Platform', 'Appeui',
@@ -45,6 +46,7 @@ export const CreateProduct: Action = {
   run(ctx, p) {
     const name = reqString(p, 'ProductName', PRODUCT_NAME);
     const props = properties(optObject(p, 'ProductProperties'));
+    const dynreg = dynregInput(optObject(p, 'ProductProperties')); // HTTP-022: RegisterType, RegisterLimit, ProductSecret
     optString(p, 'Skey');
     if (ctx.registry.getProductByName(name)) {
       throw new ApiError('InvalidParameterValue.ProductAlreadyExist', `a product named ${name} already exists`);
@@ -53,7 +55,8 @@ export const CreateProduct: Action = {
       throw new ApiError('LimitExceeded.ProductExceedLimit', `the account already has ${ctx.quotas.productsPerAccount} products, the quota`);
     }
     const product = ctx.registry.createProduct(name, props, ctx.nowSeconds());
-    return { ProductName: product.productName, ProductId: product.productId, ProductProperties: product.properties };
+    const registration = dynregProperties(dynregStore(ctx.registry).init(product.productId, dynreg));
+    return { ProductName: product.productName, ProductId: product.productId, ProductProperties: { ...product.properties, ...registration } };
   },
 };
 

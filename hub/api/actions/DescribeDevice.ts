@@ -3,6 +3,7 @@
 import type { Action } from '../context.js';
 import { DEVICE_NAME, PRODUCT_ID, reqString } from '../params.js';
 import { firmwareVersionOf } from '../../services/ota/versions.js';
+import { logLevelOf } from '../../services/log/index.js';
 import { deviceView, requireDevice } from '../views.js';
 
 export const DescribeDevice: Action = {
@@ -10,6 +11,7 @@ export const DescribeDevice: Action = {
   run(ctx, p) {
     const productId = reqString(p, 'ProductID', PRODUCT_ID);
     const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
-    return deviceView(requireDevice(ctx.registry, productId, deviceName), ctx.sessions, firmwareVersionOf(ctx.registry, productId, deviceName));
+    const view = deviceView(requireDevice(ctx.registry, productId, deviceName), ctx.sessions, firmwareVersionOf(ctx.registry, productId, deviceName));
+    return { ...view, LogLevel: logLevelOf(ctx.hub, productId, deviceName) }; // LOG-003
   },
 };

@@ -1,4 +1,5 @@
-// Device log: get_log_level over $log topics, level pushes, POST /device/reportlog, and reading uploads back with ListSDKLog (protocol.md §6).
+// Device log: get_log_level over $log topics, level pushes, POST /device/reportlog, the legacy POST /cgi-bin/report-log,
+// and reading uploads back with ListSDKLog (protocol.md §6).
 
 import type { Action } from '../../api/context.js';
 import { invalid, productNotExist } from '../../api/errors.js';
@@ -6,6 +7,7 @@ import { DEVICE_NAME, optInt, optString, PRODUCT_ID, reqInt, reqString } from '.
 import { requireDevice } from '../../api/views.js';
 import { badField, gatewayRoute, readSignedRequest } from '../http-gateway/request.js';
 import type { HubService, ServiceContext } from '../types.js';
+import { legacyReportLog } from './legacy.js';
 import { LogStore, type LogLine } from './store.js';
 
 /** reportlog bodies up to 1 MiB: the Java SDK sends all queued lines in one element. */
@@ -19,10 +21,16 @@ const LEVEL_NAMES = new Map<string, string>([...Object.entries(TAGS), ...Object.
 
 const STORES = new WeakMap<ServiceContext, LogStore>();
 
-function store(ctx: ServiceContext): LogStore {
+export function store(ctx: ServiceContext): LogStore {
   const s = STORES.get(ctx);
   if (!s) throw new Error('the log service was not started for this hub');
   return s;
+}
+
+/** The level get_log_level answers the device with, for DescribeDevice.LogLevel (LOG-003); 0 when the service is not running. */
+export function logLevelOf(ctx: ServiceContext, productId: string, deviceName: string): number {
+  if (ctx.faults.has('log-level-not-described')) return 0;
+  return STORES.get(ctx)?.level(productId, deviceName) ?? 0;
 }
 
 const nowSeconds = (ctx: ServiceContext) => Math.floor(ctx.clock.now() / 1000);
@@ -115,6 +123,7 @@ export const log: HubService = {
   name: 'log',
   actions: { ListSDKLog, UpdateDeviceLogLevel },
   http: {
+    '/cgi-bin/report-log': (req, res, ctx) => legacyReportLog(ctx, req, res),
     '/device/reportlog': (req, res, ctx) =>
       gatewayRoute(ctx, req, res, async () => {
         // LOG-005, LOG-007: signed like /device/publish (HTTP-002); the fault skips the signature
