@@ -45,6 +45,19 @@ export const FAULTS = {
   'legacy-log-unsigned': '/cgi-bin/report-log: the signature in the body header is not checked',
   'legacy-log-nul-padding': '/cgi-bin/report-log: the header fields are read as NUL-padded (protocol.md) so the SDKs\' "#" padding names no device',
   'log-level-not-described': 'DescribeDevice: LogLevel is always 0 whatever level the device is answered',
+  'acl-prefix-match': "ACL: a topic or filter counts as the device's own when it starts with its `${pid}/${dn}` as a string, so dev may use dev1's and dev_a's topics",
+  'acl-clientid-prefix-match': "ACL: a topic counts as the device's own when its `${pid}${dn}` is a prefix of the device's ClientId, so dev1 may use dev's topics",
+  'forge-downlink-allowed': 'PUBLISH: a device may publish its own subscribe-only system topics ($shadow/operation/result, $ota/update, $broadcast/rxd, ...)',
+  'unknown-dollar-topic-allowed': "ACL: a $ topic of no known service (e.g. $foo/${pid}/${dn}) may be published and subscribed when it ends with the device's own ${pid}/${dn}",
+  'class-plus-multi-level': 'ACL: a + level in a custom topic class matches one or more levels instead of exactly one',
+  'wildcard-plus-multi-level': 'SUBSCRIBE: a + in a wildcard filter matches one or more levels instead of exactly one',
+  'wildcard-hash-no-parent': 'SUBSCRIBE: a # in a wildcard filter does not match its parent level (${pid}/${dn}/a/# misses ${pid}/${dn}/a)',
+  'wildcard-hash-system-topics': "SUBSCRIBE: ${pid}/${dn}/# also subscribes the device's $ system topics",
+  'unsubscribe-wildcard-overlap': 'UNSUBSCRIBE: a wildcard filter removes every subscription it overlaps, not only those it covers',
+  'unsubscribe-removes-all': 'UNSUBSCRIBE: any valid wildcard filter clears every user-topic subscription',
+  'rrpc-concrete-refused': 'SUBSCRIBE: a concrete RRPC request topic $rrpc/rxd/${pid}/${dn}/<id> is refused; only the + filter is granted',
+  'puback-forbidden-publish': 'PUBLISH: a forbidden QoS 1 PUBLISH is acknowledged with PUBACK before it is dropped',
+  'topic-policy-cross-product': "ACL: custom topic classes are looked up without their product, so every product's classes apply to every device",
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

@@ -49,6 +49,9 @@ const SYSTEM_SUBSCRIBE: readonly (readonly [string, string?])[] = [
   ['$template/operation/result'],
 ];
 
+/** The first level of every system topic (`$shadow`, `$ota`, …): the `$` services the hub knows. */
+export const SYSTEM_SERVICES: ReadonlySet<string> = new Set([...SYSTEM_PUBLISH, ...SYSTEM_SUBSCRIBE].map(([prefix]) => prefix.split('/')[0]!));
+
 function system(list: typeof SYSTEM_PUBLISH, pid: string, dn: string): string[][] {
   return list.map(([prefix, suffix]) => [...prefix.split('/'), pid, dn, ...(suffix ? [suffix] : [])]);
 }

@@ -21,6 +21,8 @@ import type { EventEmitter } from 'node:events';
 import type { Sessions } from '../auth/sessions.js';
 import type { Faults } from '../faults.js';
 import { MAX_GRANTED_QOS } from '../limits.js';
+import type { Registry } from '../registry/index.js';
+import { effectiveClasses } from './effective.js';
 import { aedesRejectsTopic, type PublishPolicy } from './publish.js';
 import { decideSubscribe, unsubscribeTargets, type SubscribeContext } from './subscribe.js';
 
@@ -47,24 +49,25 @@ interface BrokerInternals {
 export interface GateDeps {
   broker: Aedes;
   sessions: Sessions;
+  registry: Registry;
   publish: PublishPolicy;
   faults: Faults;
   log: (line: string) => void;
 }
 
-export function subscribeContext(sessions: Sessions, faults: Faults, client: Client): SubscribeContext | undefined {
+export function subscribeContext(sessions: Sessions, registry: Registry, faults: Faults, client: Client): SubscribeContext | undefined {
   const session = sessions.get(client);
   if (!session) return undefined;
   return {
     productId: session.productId,
     deviceName: session.deviceName,
-    subscribeClasses: sessions.classes(session).subscribe,
+    subscribeClasses: effectiveClasses(sessions, registry, faults, session).subscribe,
     faults,
   };
 }
 
 export function createGate(deps: GateDeps): (client: Client) => void {
-  const { broker, sessions, publish, faults, log } = deps;
+  const { broker, sessions, registry, publish, faults, log } = deps;
   const maxLevels = (broker as unknown as BrokerInternals).maxTopicLevels ?? 100;
 
   function grantedQos(requested: number): 0 | 1 | 2 {
@@ -83,7 +86,7 @@ export function createGate(deps: GateDeps): (client: Client) => void {
 
   async function runSubscribe(client: Client, messageId: number | undefined, subs: { topic: string; qos: number }[]) {
     if (client.closed) return; // Aedes would never call back for a closed client
-    const ctx = subscribeContext(sessions, faults, client);
+    const ctx = subscribeContext(sessions, registry, faults, client);
     if (!ctx) return;
     const granted: number[] = [];
     const add: { topic: string; qos: 0 | 1 | 2 }[] = [];
@@ -108,7 +111,7 @@ export function createGate(deps: GateDeps): (client: Client) => void {
 
   async function runUnsubscribe(client: Client, messageId: number | undefined, filters: string[]) {
     if (client.closed) return;
-    const ctx = subscribeContext(sessions, faults, client);
+    const ctx = subscribeContext(sessions, registry, faults, client);
     if (!ctx) return;
     const current = Object.keys((client as unknown as ClientInternals).subscriptions ?? {});
     const remove = new Set<string>();

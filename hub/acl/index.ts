@@ -30,13 +30,13 @@ export function createAcl(deps: AclDeps): Acl {
       // Only the gate's own subscriptions (already F ∩ C) and restored sessions reach this hook: it grants
       // a subscription that still lies inside one of the device's subscribe classes.
       authorizeSubscribe(client, sub, callback) {
-        const ctx = subscribeContext(deps.sessions, deps.faults, client);
+        const ctx = subscribeContext(deps.sessions, deps.registry, deps.faults, client);
         callback(null, ctx && isWithinClasses(ctx, sub.topic) ? sub : null);
       },
     },
     install(broker) {
       publish.install(broker);
-      return createGate({ broker, sessions: deps.sessions, publish, faults: deps.faults, log: deps.log });
+      return createGate({ broker, sessions: deps.sessions, registry: deps.registry, publish, faults: deps.faults, log: deps.log });
     },
   };
 }

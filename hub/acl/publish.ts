@@ -9,10 +9,13 @@
 
 import type { Aedes, AedesOptions, Client, PublishPacket } from 'aedes';
 import type { DeviceSession, Sessions } from '../auth/sessions.js';
-import { deviceClasses } from './classes.js';
+import { deviceClasses, SYSTEM_SERVICES } from './classes.js';
 import type { Faults } from '../faults.js';
 import { MAX_PUBLISH_PACKET_BYTES, MAX_TOPIC_BYTES } from '../limits.js';
 import type { Registry } from '../registry/index.js';
+import { effectiveClasses } from './effective.js';
+import { unknownDollarTopicAllowed, type Owner } from './fault-rules.js';
+import { classAllows } from './subscribe.js';
 import { byteLength, isValidTopicName, levels, matchesPattern } from './topics.js';
 
 export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -24,20 +27,29 @@ export function encodedPacketSize(remainingLength: number): number {
   return 1 + varint + remainingLength;
 }
 
-/** Pure decision for one topic name against a device's publish classes (access-rules §2, §3). */
+/**
+ * Pure decision for one topic name against a device's publish classes (access-rules §2, §3). `owner` is
+ * the publishing device; only the fault switches that misjudge ownership need it.
+ */
 export function decidePublish(
   publishClasses: readonly (readonly string[])[],
   topic: string,
   packetBytes: number,
   faults: Faults,
+  owner?: Owner,
 ): PublishDecision {
   if (packetBytes > MAX_PUBLISH_PACKET_BYTES) return { allowed: false, reason: `packet of ${packetBytes} bytes is over ${MAX_PUBLISH_PACKET_BYTES}` };
   if (!faults.has('accept-oversize-topic') && byteLength(topic) > MAX_TOPIC_BYTES) {
     return { allowed: false, reason: `topic over ${MAX_TOPIC_BYTES} bytes` }; // ACL-TOPIC-LEN
   }
-  if (!isValidTopicName(topic)) return { allowed: false, reason: 'not a valid topic name' };
+  if (!isValidTopicName(topic)) return { allowed: false, reason: 'not a valid topic name' }; // ACL-014
   const tl = levels(topic);
-  return publishClasses.some((c) => matchesPattern(tl, c)) ? { allowed: true } : { allowed: false, reason: 'no publish permission' };
+  // ACL-002: whole levels compared, so `dev` may not publish `dev1`'s topics; ACL-012: no unknown $ topics
+  const ctx = owner && { productId: owner.productId, deviceName: owner.deviceName, faults };
+  const allows = (c: readonly string[]) => (ctx ? classAllows(ctx, tl, c) : matchesPattern(tl, c));
+  return publishClasses.some(allows) || unknownDollarTopicAllowed(tl, owner, SYSTEM_SERVICES, faults)
+    ? { allowed: true }
+    : { allowed: false, reason: 'no publish permission' };
 }
 
 /** Topics Aedes itself would reject by closing the connection; the gate renames them so they are dropped instead. */
@@ -74,13 +86,14 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
       // the fault: any productId/deviceName levels pass, so another device's classes are publishable
       return deviceClasses('+', '+', registry.policies(session.productId)).publish;
     }
-    return sessions.classes(session).publish;
+    return effectiveClasses(sessions, registry, faults, session).publish;
   }
 
   function drop(client: Client, packet: PublishPacket, topic: string, reason: string): void {
     log(`mqtt: dropped PUBLISH from ${client.id} on ${JSON.stringify(topic)}: ${reason}`);
     dropped.add(packet);
-    packet.qos = 0; // no PUBACK: Aedes acknowledges only QoS 1/2 packets
+    // ACL-008: no PUBACK (Aedes acknowledges only QoS 1/2 packets); the fault leaves the QoS, so Aedes acks
+    if (!faults.has('puback-forbidden-publish')) packet.qos = 0;
     packet.retain = false;
   }
 
@@ -106,7 +119,7 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
       let verdict: PublishDecision;
       try {
         const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
-        verdict = decidePublish(publishClasses(session), packet.topic, size, faults);
+        verdict = decidePublish(publishClasses(session), packet.topic, size, faults, session);
       } catch (err) {
         verdict = { allowed: false, reason: `internal error: ${String(err)}` };
       }
