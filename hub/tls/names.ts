@@ -80,13 +80,20 @@ export function serverNames(listenHost: string, extra: readonly string[], tencen
   return [...new Set(names)];
 }
 
-/** The lines of a hosts file (/etc/hosts) that send a product's devices, through the official SDKs, to `address`. */
-export function hostsFileLines(productId: string, address = '127.0.0.1'): string[] {
-  checkProductId(productId);
+/** The lines of a hosts file (/etc/hosts) that send the official SDKs' connections for these products to `address`. */
+export function hostsFileLines(productIds: readonly string[], address = '127.0.0.1'): string[] {
+  if (productIds.length === 0) throw new Error('give at least one product id');
+  productIds.forEach(checkProductId);
   if (!isIpAddress(address)) throw new Error(`${JSON.stringify(address)} is not an IP address for the hosts file`);
-  const width = Math.max(...TENCENT_DEVICE_HOSTS.map((h) => h.hostsName.replace('{productId}', productId).length));
+  const perProduct = TENCENT_DEVICE_HOSTS.filter((h) => h.hostsName.includes('{productId}'));
+  const shared = TENCENT_DEVICE_HOSTS.filter((h) => !h.hostsName.includes('{productId}'));
+  const rows = [
+    ...productIds.flatMap((p) => perProduct.map((h) => [h.hostsName.replace('{productId}', p), h.source] as const)),
+    ...shared.map((h) => [h.hostsName, h.source] as const),
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
   return [
-    `# hubcheck reference hub: the official device SDKs' hosts for product ${productId}`,
-    ...TENCENT_DEVICE_HOSTS.map((h) => `${address} ${h.hostsName.replace('{productId}', productId).padEnd(width)}  # ${h.source}`),
+    `# hubcheck reference hub: the hosts the official device SDKs connect to, for product${productIds.length > 1 ? 's' : ''} ${productIds.join(', ')}`,
+    ...rows.map(([name, source]) => `${address} ${name.padEnd(width)}  # ${source}`),
   ];
 }
