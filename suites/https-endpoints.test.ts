@@ -111,12 +111,14 @@ const certLogin = (c: CertCredentials): IClientOptions => ({
 
 describe('server names the official SDKs check', () => {
   req(['TLS-019'], 'a certificate device logs in over MQTT/TLS with SNI <productId>.iotcloud.tencentdevices.com checked against the CA', async (h) => {
+    needs(h, 'tls');
     const c = certDevice(h);
     await loginByName(h, h.endpoint('tls'), mqttHost(c.productId), c, certLogin(c));
     expect(await nameRefusal(h, h.endpoint('tls'), FOREIGN_HOST, certLogin(c)), `a client checking ${FOREIGN_HOST} must refuse the certificate`).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
   });
 
   req(['TLS-019'], 'a key device\'s signed login over MQTT/TLS with SNI <productId>.iotcloud.tencentdevices.com checked against the CA', async (h) => {
+    needs(h, 'tls');
     const d = product.device('keytls');
     const login = deviceLogin(d, { method: 'hmacsha1', sdkappid: '21010406' });
     await loginByName(h, h.endpoint('tls'), mqttHost(d.productId), d, login);
@@ -124,6 +126,7 @@ describe('server names the official SDKs check', () => {
   });
 
   req(['TLS-019'], 'TLS-PSK with the C SDK\'s SNI <productId>.iotcloud.tencentdevices.com logs in', async (h) => {
+    needs(h, 'tls');
     needs(h, 'tls-psk');
     const d = product.device('pskdev');
     const clientId = `${d.productId}${d.deviceName}`;
