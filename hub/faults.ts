@@ -28,6 +28,8 @@ export const FAULTS = {
   'tls-ignore-expiry': 'TLS: an expired (or not yet valid) client certificate is accepted',
   'tls-ignore-cn': "TLS: a certificate login is accepted when the certificate's CN is not the CONNECT ClientId",
   'psk-accept-wrong-key': 'TLS-PSK: the key is the PSK Base64 text instead of its decoded bytes (a wrong key is accepted, the right one refused)',
+  'tls-server-names-missing': "TLS: the server certificate names only the listen host, 127.0.0.1, localhost and ::1 (not the SDKs' Tencent device domains nor --tls-hostname names)",
+  'https-endpoint-missing-route': 'HTTPS: the HTTPS port serves only the /device/ gateway paths; firmware downloads and the other routes of the plain port get 404',
   'rrpc-no-timeout': 'RRPC: PublishRRPCMessage waits for the device forever instead of failing with RRPCTimeout',
   'rrpc-wrong-process-id': "RRPC: a device's answer completes its oldest pending call whatever the processID",
   'broadcast-cross-product': 'broadcast: PublishBroadcastMessage also reaches online devices of other products',

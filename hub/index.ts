@@ -20,6 +20,8 @@ import { SERVICES } from './services/index.js';
 import { DEFAULT_RRPC_TIMEOUT_MS } from './services/rrpc/timeout.js';
 import type { HttpRoute, HubService } from './services/types.js';
 import { TlsAuthority } from './tls/authority.js';
+import { createHttpsEndpoint } from './tls/https.js';
+import { serverNames } from './tls/names.js';
 import { serverOptions, verifySecured } from './tls/transport.js';
 
 export { FAULTS } from './faults.js';
@@ -47,10 +49,14 @@ export interface HubOptions {
   wssPort?: number;
   /** The CA (PEM certificate and its private key) that issues the server and device certificates; default: created at first start and kept in the registry. */
   tls?: { caCert: string; caKey: string };
+  /** The device HTTP endpoints (gateway, log upload, firmware downloads, registration) over HTTPS (default 0: a free port; 443 for the official SDKs). */
+  httpsPort?: number;
+  /** More names for the server certificate (`--tls-hostname`), besides the listen host, loopback names and the SDKs' Tencent device domains (hub/tls/names.ts). */
+  tlsHostnames?: string[];
 }
 
 export interface RunningHub {
-  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string };
+  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string };
   credentials: { secretId: string; secretKey: string };
   /** The CA certificate (PEM) clients trust for mqtts:// and wss://; it also issues platform device certificates. */
   tls: { caCert: string };
@@ -119,6 +125,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const apiPort = checkPort('apiPort', options.apiPort, 0);
   const tlsPort = checkPort('tlsPort', options.tlsPort, 0);
   const wssPort = checkPort('wssPort', options.wssPort, 0);
+  const httpsPort = checkPort('httpsPort', options.httpsPort, 0);
   const quotas = {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
@@ -136,12 +143,14 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const registry = new Registry(options.dataFile ?? ':memory:');
   let broker: RunningBroker | undefined;
   let api: Server | undefined;
+  let https: Server | undefined;
   try {
     const credentials = apiCredentials(registry, options);
     const sessions = new Sessions(registry, nowSeconds, log);
     const acl = createAcl({ registry, sessions, faults, log });
     let attach: ((client: import('aedes').Client) => void) | undefined;
-    const certHosts = [...new Set([host, '127.0.0.1', 'localhost', '::1'].filter((h) => h !== '0.0.0.0' && h !== '::'))];
+    // TLS-019..TLS-021: the SDKs' device domains too, so clients that check the server name accept the hub given its CA.
+    const certHosts = serverNames(host, options.tlsHostnames ?? [], !faults.has('tls-server-names-missing'));
     const given = options.tls && { cert: options.tls.caCert, key: options.tls.caKey };
     const authority = await TlsAuthority.open(registry, given, certHosts, nowMs());
     const tlsDeps = { authority, registry, faults, nowMs, log };
@@ -168,6 +177,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     }
     api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, ...tables });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
+    https = createHttpsEndpoint({ plain: api, tlsOptions: serverOptions(tlsDeps, false), faults, log });
+    const boundHttpsPort = await listen(https, httpsPort, host, 'the device HTTP endpoints over HTTPS');
     const url = (scheme: string, port: number, path = '') => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
     const endpoints = {
       mqtt: url('mqtt', broker.mqttPort),
@@ -175,13 +186,15 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       api: url('http', boundApiPort),
       mqtts: url('mqtts', broker.tlsPort!),
       wss: url('wss', broker.wssPort!, '/mqtt'),
+      https: url('https', boundHttpsPort),
     };
     hub.apiUrl = endpoints.api;
-    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}; faults: ${[...faults].join(', ') || 'none'}`);
+    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}; faults: ${[...faults].join(', ') || 'none'}`);
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
     const apiServer = api;
+    const httpsServer = https;
     return {
       endpoints,
       credentials,
@@ -192,9 +205,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));
           apiServer.closeAllConnections();
+          const httpsClosed = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
+          httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
           await runningBroker.close();
           await apiClosed;
+          await httpsClosed;
           registry.close();
         })();
         return closing;
@@ -205,6 +221,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     if (api?.listening) {
       api.closeAllConnections();
       api.close();
+    }
+    if (https?.listening) {
+      https.closeAllConnections();
+      https.close();
     }
     await broker?.close();
     registry.close();

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeFaults, startHub, type HubOptions } from './index.js';
 import { isFaultName } from './faults.js';
+import { checkProductId, checkServerName, hostsFileLines, isIpAddress } from './tls/names.js';
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -24,6 +25,12 @@ const USAGE = `usage: hubcheck hub [options]
   --ca-cert FILE       CA certificate (PEM) that issues the server and device certificates (default: created at
   --ca-key FILE        first start and kept with --data); both or neither (env HUB_CA_CERT, HUB_CA_KEY)
   --ca-file FILE       write the CA certificate clients must trust to FILE (also served at GET <api>/hub/ca.pem)
+  --https-port N       the device HTTP endpoints (gateway, log upload, firmware) over HTTPS (default: a free port;
+                       443 for the official SDKs; env HUB_HTTPS_PORT)
+  --tls-hostname NAME  one more name for the server certificate, e.g. hub.example.com or *.example.com; repeatable
+                       (env HUB_TLS_HOSTNAMES, comma-separated). The Tencent device domains are always named
+  --print-hosts PID    print the hosts-file lines that send the official SDKs of product PID to this hub, and exit;
+                       repeatable (the address is --host, or 127.0.0.1); see docs/official-sdks.md
   --api-port N         cloud API over HTTP (default 8081; env HUB_API_PORT)
   --data FILE          SQLite registry file (default: in memory; env HUB_DATA)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
@@ -48,6 +55,22 @@ function millis(flag: string, value: string): number {
   return Number(value);
 }
 
+function serverName(flag: string, value: string): string {
+  try {
+    return checkServerName(value);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+function productId(flag: string, value: string): string {
+  try {
+    return checkProductId(value);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
 /** Turns argv and HUB_* variables into HubOptions (flags win over the environment). */
 function readPem(flag: string, file: string): string {
   try {
@@ -57,7 +80,7 @@ function readPem(flag: string, file: string): string {
   }
 }
 
-export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; targetFile?: string; caFile?: string } {
+export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; targetFile?: string; caFile?: string; printHosts?: string[] } {
   const options: HubOptions = {
     host: env['HUB_HOST'] || '127.0.0.1',
     mqttPort: env['HUB_MQTT_PORT'] ? port('HUB_MQTT_PORT', env['HUB_MQTT_PORT']) : 1883,
@@ -70,6 +93,9 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if (env['HUB_SECRET_ID']) options.secretId = env['HUB_SECRET_ID'];
   if (env['HUB_SECRET_KEY']) options.secretKey = env['HUB_SECRET_KEY'];
   if (env['HUB_RRPC_TIMEOUT']) options.rrpcTimeoutMs = millis('HUB_RRPC_TIMEOUT', env['HUB_RRPC_TIMEOUT']);
+  if (env['HUB_HTTPS_PORT']) options.httpsPort = port('HUB_HTTPS_PORT', env['HUB_HTTPS_PORT']);
+  const tlsHostnames = (env['HUB_TLS_HOSTNAMES'] ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => serverName('HUB_TLS_HOSTNAMES', h));
+  const printHosts: string[] = [];
   const faults = (env['HUB_FAULTS'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   let help = false;
   let verbose = false;
@@ -98,6 +124,9 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--ca-cert': caCert = readPem(flag, value()); break;
       case '--ca-key': caKey = readPem(flag, value()); break;
       case '--ca-file': caFile = value(); break;
+      case '--https-port': options.httpsPort = port(flag, value()); break;
+      case '--tls-hostname': tlsHostnames.push(serverName(flag, value())); break;
+      case '--print-hosts': printHosts.push(productId(flag, value())); break;
       case '--api-port': options.apiPort = port(flag, value()); break;
       case '--data': options.dataFile = value(); break;
       case '--secret-id': options.secretId = value(); break;
@@ -121,11 +150,12 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   options.faults = faults;
   if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('--ca-cert and --ca-key must be given together (or neither, to use the hub\'s own CA)');
   if (caCert !== undefined && caKey !== undefined) options.tls = { caCert, caKey };
-  return { options, help, verbose, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}) };
+  if (tlsHostnames.length) options.tlsHostnames = tlsHostnames;
+  return { options, help, verbose, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}), ...(printHosts.length ? { printHosts } : {}) };
 }
 
 /** A target descriptor (YAML) describing this running hub as an external target. */
-export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string } }): string {
+export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string; https?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string } }): string {
   return [
     `name: ${JSON.stringify(`reference hub${hub.faults.length ? ` (faults: ${hub.faults.join(', ')})` : ''}`)}`,
     'launcher: external',
@@ -135,6 +165,7 @@ export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; a
     `  api: ${hub.endpoints.api}`,
     ...(hub.endpoints.mqtts ? [`  mqtts: ${hub.endpoints.mqtts}`] : []),
     ...(hub.endpoints.wss ? [`  wss: ${hub.endpoints.wss}`] : []),
+    ...(hub.endpoints.https ? [`  https: ${hub.endpoints.https}`] : []),
     ...(hub.tls ? ['tls:', '  ca: |', ...hub.tls.caCert.trimEnd().split('\n').map((l) => `    ${l}`)] : []),
     'cloudApi:',
     `  secretId: ${JSON.stringify(hub.credentials.secretId)}`,
@@ -177,6 +208,11 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
     out(USAGE);
     return 0;
   }
+  if (parsed.printHosts) {
+    const host = parsed.options.host ?? '127.0.0.1';
+    for (const line of hostsFileLines(parsed.printHosts, isIpAddress(host) && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1')) out(line);
+    return 0;
+  }
   if (importAt >= 0) {
     if (!importFile || importFile.startsWith('--')) { err('hubcheck hub: --import-devices needs a CSV file (productId,deviceName,psk), e.g. one from hubcheck load --make-fixtures'); return 2; }
     if (!parsed.options.dataFile) { err('hubcheck hub: --import-devices needs --data FILE: the registry file to import into'); return 2; }
@@ -202,6 +238,7 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`  WebSocket  ${hub.endpoints.ws}`);
   out(`  MQTT/TLS   ${hub.endpoints.mqtts}  (server certificate, TLS-PSK, client certificates)`);
   out(`  WSS        ${hub.endpoints.wss}`);
+  out(`  HTTPS      ${hub.endpoints.https}  (device HTTP endpoints: /device/publish, /device/reportlog, firmware)`);
   out(`  CA cert    ${hub.endpoints.api}/hub/ca.pem${parsed.caFile ? ` (written to ${parsed.caFile})` : ''}`);
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
   out(`  SecretId   ${hub.credentials.secretId}`);

@@ -12,6 +12,7 @@ export const CAPABILITIES = {
   'cert-auth': 'certificate devices: mutual TLS with a device certificate, password ignored; certificate material from the cloud API',
   'websocket': 'MQTT over WebSocket (ws://, path /mqtt) for key devices',
   'wss': 'MQTT over secure WebSocket (wss://) for certificate devices',
+  'device-domains': "server certificates (MQTT over TLS, secure WebSocket, HTTPS) that name the Tencent device domains the official SDKs connect to (${productId}.iotcloud.tencentdevices.com, the gateway hosts...), so a client that checks the server name accepts the hub reached through a hosts file",
   // topics and sessions
   'topic-acl': 'per-device topic permissions: default user topic classes and auto-authorized $ system topics',
   'custom-topic-policies': 'custom topic classes managed with CreateTopicPolicy / UpdateTopicPolicy',
@@ -35,6 +36,7 @@ export const CAPABILITIES = {
   'ntp': 'time service over $sys/operation topics',
   // HTTP and cloud side
   'http-gateway': 'the HTTP device gateway: POST /device/publish signed with X-TC-* headers',
+  'https-endpoints': 'the device HTTP endpoints (gateway publish, log upload, registration, firmware downloads) also over HTTPS (443 on the real service), the same as over HTTP',
   'dynamic-registration': 'dynamic device registration: POST /device/register and UpdateProductDynamicRegister',
   'legacy-http': 'legacy C SDK (≤ 3.2.x) HTTP endpoints: POST /register/dev and POST /cgi-bin/report-log',
   'cloud-api': 'the iotcloud 2018-06-14 management API signed with TC3-HMAC-SHA256: products, devices, enable state',

@@ -34,6 +34,8 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'tls-ignore-expiry': { requirements: ['TLS-011'], suites: ['suites/tls.test.ts'] },
   'tls-ignore-cn': { requirements: ['TLS-010'], suites: ['suites/tls.test.ts'] },
   'psk-accept-wrong-key': { requirements: ['TLS-005', 'TLS-006'], suites: ['suites/tls.test.ts'] },
+  'tls-server-names-missing': { requirements: ['TLS-019', 'TLS-020', 'TLS-021'], suites: ['suites/https-endpoints.test.ts'] },
+  'https-endpoint-missing-route': { requirements: ['HTTP-030'], suites: ['suites/https-endpoints.test.ts'] },
   'shadow-no-version-check': { requirements: ['SHADOW-005', 'SHADOW-022'], suites: ['suites/shadow.test.ts'] },
   'shadow-no-delta': { requirements: ['SHADOW-002'], suites: ['suites/shadow.test.ts'] },
   'shadow-no-depth-limit': { requirements: ['SHADOW-016'], suites: ['suites/shadow.test.ts'] },

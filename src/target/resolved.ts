@@ -7,9 +7,9 @@ export interface ResolvedTarget {
   name: string;
   launcher: Launcher;
   profile: ProfileName;
-  /** http: the HTTP device gateway (absent: the gateway is served at api, as the reference hub does). */
-  endpoints: { mqtt: string; ws?: string; api: string; http?: string; mqtts?: string; wss?: string };
-  /** The PEM CA certificate that verifies the hub's server certificate on mqtts and wss (absent: the system CAs). */
+  /** http: the HTTP device gateway (absent: the gateway is served at api, as the reference hub does); https: the device HTTP endpoints over HTTPS. */
+  endpoints: { mqtt: string; ws?: string; api: string; http?: string; mqtts?: string; wss?: string; https?: string };
+  /** The PEM CA certificate that verifies the hub's server certificate on mqtts, wss and https (absent: the system CAs). */
   tls?: { ca: string };
   cloudApi: { secretId: string; secretKey: string; region: string; signedHost?: string };
   /** Every capability the target offers (profile − missing + extra): a requirement applies iff its capability is here. */

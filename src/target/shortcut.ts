@@ -41,6 +41,7 @@ export async function dockerDescriptor(target: string, missing: readonly string[
     throw new HubcheckError('BAD_OPTION', `--target ${target}: expected docker:IMAGE[:TAG], e.g. docker:hubcheck/hub:dev`);
   }
   const [mqtt, ws, api, tls, wss] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const https = await freePort();
   const secretId = `AKID${randomBytes(16).toString('hex')}`;
   const secretKey = randomBytes(24).toString('base64url');
   // A CA made here and copied in, so hubcheck can verify the container's TLS endpoints.
@@ -56,7 +57,7 @@ export async function dockerDescriptor(target: string, missing: readonly string[
       env: {
         HUB_HOST: '127.0.0.1',
         HUB_MQTT_PORT: String(mqtt), HUB_WS_PORT: String(ws), HUB_API_PORT: String(api),
-        HUB_TLS_PORT: String(tls), HUB_WSS_PORT: String(wss),
+        HUB_TLS_PORT: String(tls), HUB_WSS_PORT: String(wss), HUB_HTTPS_PORT: String(https),
         HUB_SECRET_ID: secretId, HUB_SECRET_KEY: secretKey,
         HUB_CA_CERT: CA_CERT_PATH, HUB_CA_KEY: CA_KEY_PATH,
       },
@@ -70,6 +71,7 @@ export async function dockerDescriptor(target: string, missing: readonly string[
     endpoints: {
       mqtt: `mqtt://127.0.0.1:${mqtt}`, ws: `ws://127.0.0.1:${ws}/mqtt`, api: `http://127.0.0.1:${api}`,
       mqtts: `mqtts://127.0.0.1:${tls}`, wss: `wss://127.0.0.1:${wss}/mqtt`, http: `http://127.0.0.1:${api}`,
+      https: `https://127.0.0.1:${https}`,
     },
     tls: { ca: ca.cert },
     limits: { rrpcTimeoutMs: RRPC_TIMEOUT_MS, offlinePaceMs: OFFLINE_PACE_MS },
