@@ -22,7 +22,7 @@ export interface LaunchedTarget {
  */
 export const REFERENCE_HUB_MISSING = [
   'rate-limits',
-  'dynamic-registration', 'legacy-http', 'cloud-api-v1',
+  'dynamic-registration', 'legacy-http',
 ];
 
 /** Devices per product in the embedded hub: small enough that the quota test reaches it in a second. */
