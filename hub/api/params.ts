@@ -1,9 +1,54 @@
 // Typed, strict readers for cloud API parameters: a missing field is MissingParameter, a wrong one InvalidParameterValue naming it.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { PAGE_LIMIT_MAX, PAGE_LIMIT_MIN } from '../limits.js';
 import { ApiError, invalid, missing } from './errors.js';
 
 export type Params = Record<string, unknown>;
+
+/**
+ * Set while a signature v1 request (GET query or form body) is served: its values are all strings, so an integer
+ * parameter arrives as decimal text (protocol.md §9.1); JSON requests keep strict types.
+ */
+export const formRequest = new AsyncLocalStorage<boolean>();
+
+/** `A.B.0.C=x` pairs as nested objects and arrays (protocol.md §9.1: lists `Name.N`, 0-based; objects with dots). */
+export function unflatten(pairs: Readonly<Record<string, string>>): Params {
+  const root: Params = {};
+  for (const [key, value] of Object.entries(pairs)) {
+    const path = key.split('.');
+    if (path.some((part) => part === '' || part === '__proto__' || part === 'constructor' || part === 'prototype')) {
+      throw new ApiError('InvalidParameter', `the parameter name ${JSON.stringify(key)} is not a valid flattened name`);
+    }
+    let node: Record<string, unknown> = root;
+    for (let i = 0; i < path.length - 1; i++) {
+      const part = path[i]!;
+      const nextIsIndex = /^\d+$/.test(path[i + 1]!);
+      const existing = node[part];
+      if (existing === undefined) node[part] = nextIsIndex ? [] : {};
+      else if (typeof existing !== 'object' || existing === null || Array.isArray(existing) !== nextIsIndex) {
+        throw new ApiError('InvalidParameter', `the parameter ${path.slice(0, i + 1).join('.')} is given both as a value and as a ${nextIsIndex ? 'list' : 'structure'}`);
+      }
+      node = node[part] as Record<string, unknown>;
+    }
+    const last = path[path.length - 1]!;
+    if (node[last] !== undefined) throw new ApiError('InvalidParameter', `the parameter ${key} is given twice`);
+    node[last] = value;
+  }
+  // lists must be dense: Name.0, Name.1, ... with no gap
+  const check = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) throw new ApiError('InvalidParameter', `the list ${at} has no element ${at}.${i}`);
+        check(v[i], `${at}.${i}`);
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) check(x, at ? `${at}.${k}` : k);
+    }
+  };
+  check(root, '');
+  return root;
+}
 
 /** Any parameter not declared for the action is refused, with a hint for a near miss such as ProductId/ProductID. */
 export function checkKnown(action: string, params: Params, known: readonly string[]): void {
@@ -54,11 +99,12 @@ export function optInt(p: Params, name: string, rule: IntRule = {}): number | un
     (rule.oneOf
       ? `one of ${rule.oneOf.join(', ')}`
       : `an integer${rule.min !== undefined ? ` from ${rule.min}` : ''}${rule.max !== undefined ? ` to ${rule.max}` : ''}`);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(name, expected, v);
-  if (rule.min !== undefined && v < rule.min) throw invalid(name, expected, v);
-  if (rule.max !== undefined && v > rule.max) throw invalid(name, expected, v);
-  if (rule.oneOf && !rule.oneOf.includes(v)) throw invalid(name, expected, v);
-  return v;
+  const n = typeof v === 'string' && formRequest.getStore() === true && /^-?\d{1,15}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw invalid(name, expected, v);
+  if (rule.min !== undefined && n < rule.min) throw invalid(name, expected, v);
+  if (rule.max !== undefined && n > rule.max) throw invalid(name, expected, v);
+  if (rule.oneOf && !rule.oneOf.includes(n)) throw invalid(name, expected, v);
+  return n;
 }
 
 export function reqInt(p: Params, name: string, rule: IntRule = {}): number {

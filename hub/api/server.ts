@@ -1,4 +1,4 @@
-// The cloud API over HTTP: POST / with a JSON body, TC3-signed; every answer is {"Response": {...}} with HTTP 200.
+// The cloud API over HTTP: POST / with a JSON body, TC3-signed, or GET / form POST with signature v1; every answer is {"Response": {...}} with HTTP 200.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,8 +8,8 @@ import type { HttpRoute } from '../services/types.js';
 import type { Action, ActionContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { ApiError, missing } from './errors.js';
-import type { Params } from './params.js';
-import { verifyTc3 } from './sign.js';
+import { formRequest, unflatten, type Params } from './params.js';
+import { V1_COMMON, verifyTc3, verifyV1 } from './sign.js';
 
 export const API_VERSION = '2018-06-14';
 /** Past this many bytes an oversize body is no longer drained but the connection is closed. */
@@ -50,8 +50,55 @@ function errorBody(err: ApiError, requestId: string) {
   return { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } };
 }
 
+/** Name/value pairs of a query string or form body, URL-decoded once; a name given twice is refused. */
+function formPairs(text: string): Record<string, string> {
+  const pairs: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (Object.hasOwn(pairs, k)) throw new ApiError('InvalidParameter', `the parameter ${k} is given twice`);
+    pairs[k] = v;
+  }
+  return pairs;
+}
+
+/** The action named by a request, for logs: the X-TC-Action header (TC3) or the Action parameter (v1). */
+function actionOf(req: IncomingMessage): string {
+  const fromHeader = header(req, 'x-tc-action');
+  if (fromHeader) return fromHeader;
+  const q = (req.url ?? '').indexOf('?');
+  return (q >= 0 ? new URLSearchParams((req.url ?? '').slice(q + 1)).get('Action') : null) ?? '?';
+}
+
+/**
+ * API-017: signature v1 (protocol.md §9.2, §9.3): GET with the parameters in the query, or POST with a form body;
+ * common parameters (Action, Version, Timestamp, Nonce, SecretId, Signature...) travel with the action's own.
+ */
+function handleV1(deps: ApiServerDeps, req: IncomingMessage, text: string): Promise<Record<string, unknown>> {
+  const method = req.method ?? 'GET';
+  const pairs = formPairs(text);
+  if (pairs['Signature'] === undefined) {
+    // TC3 over GET or a form is not served here: without v1's Signature the request is of a protocol this hub lacks
+    throw new ApiError(
+      'UnsupportedProtocol',
+      `a ${method === 'GET' ? 'GET' : 'form POST'} request must be signed with signature v1 (SecretId, Timestamp, Nonce, Signature parameters); TC3-HMAC-SHA256 is served over POST application/json`,
+    );
+  }
+  verifyV1({ method, host: header(req, 'host') ?? '', params: pairs, nowSeconds: deps.ctx.nowSeconds(), credentials: deps.credentials, faults: deps.ctx.hub.faults });
+  if (pairs['Version'] !== API_VERSION && !deps.ctx.hub.faults.has('api-accept-any-version')) {
+    throw new ApiError('NoSuchVersion', `Version ${pairs['Version']} is not served; this hub speaks iotcloud ${API_VERSION}`);
+  }
+  const own = Object.fromEntries(Object.entries(pairs).filter(([k]) => !(V1_COMMON as readonly string[]).includes(k)));
+  const params = unflatten(own);
+  return formRequest.run(true, () => dispatch(deps.actions, deps.ctx, pairs['Action']!, params));
+}
+
 /** Checks headers and signature, parses the body and runs the action; throws ApiError on any refusal. */
 function handle(deps: ApiServerDeps, req: IncomingMessage, body: Buffer): Promise<Record<string, unknown>> {
+  const contentType = header(req, 'content-type') ?? '';
+  if (req.method === 'GET') {
+    const q = (req.url ?? '').indexOf('?');
+    return handleV1(deps, req, q >= 0 ? (req.url ?? '').slice(q + 1) : '');
+  }
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) return handleV1(deps, req, body.toString('utf8'));
   const action = header(req, 'x-tc-action');
   if (!action) throw missing('X-TC-Action (header)');
   const ts = header(req, 'x-tc-timestamp');
@@ -69,11 +116,12 @@ function handle(deps: ApiServerDeps, req: IncomingMessage, body: Buffer): Promis
     timestamp: Number(ts),
     nowSeconds: deps.ctx.nowSeconds(),
     credentials: deps.credentials,
+    faults: deps.ctx.hub.faults,
   });
-  if (version !== API_VERSION) {
+  // API-015: one version only (fault api-accept-any-version serves any)
+  if (version !== API_VERSION && !deps.ctx.hub.faults.has('api-accept-any-version')) {
     throw new ApiError('NoSuchVersion', `X-TC-Version ${version} is not served; this hub speaks iotcloud ${API_VERSION}`);
   }
-  const contentType = header(req, 'content-type') ?? '';
   if (!/^application\/json\b/i.test(contentType)) {
     throw new ApiError('InvalidRequest', `Content-Type must be application/json (got ${JSON.stringify(contentType)})`);
   }
@@ -110,9 +158,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
       req.resume();
       return fail(new ApiError('InvalidRequest', `the cloud API is served at POST / (got ${req.method} ${path})`), 404);
     }
-    if (req.method !== 'POST') {
+    if (req.method !== 'POST' && req.method !== 'GET') {
       req.resume();
-      return fail(new ApiError('UnsupportedProtocol', `only POST with a JSON body is served (got ${req.method})`));
+      return fail(new ApiError('UnsupportedProtocol', `only POST (JSON with TC3, or a form with signature v1) and GET (signature v1) are served (got ${req.method})`));
     }
     const declared = Number(header(req, 'content-length') ?? 0);
     if (declared > API_MAX_BODY_BYTES) {
@@ -135,8 +183,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
         send(res, 200, { Response: { ...result, RequestId: requestId } });
       } catch (err) {
         if (err instanceof ApiError) {
-          log(`api: ${header(req, 'x-tc-action') ?? '?'} -> ${err.code}: ${err.message}`);
-          return fail(err);
+          log(`api: ${actionOf(req)} -> ${err.code}: ${err.message}`);
+          // API-014: errors travel in the body with HTTP 200 (fault api-errors-http-400 answers 400)
+          return fail(err, deps.ctx.hub.faults.has('api-errors-http-400') ? 400 : 200);
         }
         log(`api: internal error: ${(err as Error).stack ?? String(err)}`);
         fail(new ApiError('InternalError', 'internal error in the reference hub'));

@@ -5,6 +5,8 @@ import pc from 'picocolors';
 import { HubcheckError } from '../errors.js';
 import type { RunResult } from '../report/model.js';
 import { collectTests, type CollectedTest } from '../runner/collect.js';
+import { effectiveCapabilities } from '../target/capabilities.js';
+import { REFERENCE_HUB_MISSING } from '../target/launch.js';
 import { AREAS, REQUIREMENTS, isReqId, type Requirement } from '../../specs/requirements/index.js';
 
 /** The newest results.json under reports/ (by modification time), if any. */
@@ -33,6 +35,19 @@ function testsById(tests: CollectedTest[]): Map<string, CollectedTest[]> {
   return map;
 }
 
+/** What the embedded reference hub offers (the tencent-hub profile less what it does not implement yet). */
+const referenceHubCapabilities = (): ReadonlySet<string> => new Set(effectiveCapabilities('tencent-hub', { missing: [...REFERENCE_HUB_MISSING] }, 'reference hub'));
+
+/**
+ * Why a requirement has no test: the capability the reference hub lacks (a test could not pass or fail there), else the
+ * catalogue's recorded choice, else that none was written yet. One line, for `list --untested`.
+ */
+export function untestedReason(r: Requirement, offered: ReadonlySet<string>): string {
+  if (!offered.has(r.capability)) return `the reference hub lacks capability ${r.capability}`;
+  if (r.choice) return `choice: ${r.choice}`;
+  return 'no test written yet';
+}
+
 export async function listCommand(opts: { area?: string; untested?: boolean }, out: (s: string) => void): Promise<number> {
   const areas = [...new Set(Object.values(AREAS))];
   if (opts.area !== undefined && !areas.includes(opts.area as never)) {
@@ -42,9 +57,12 @@ export async function listCommand(opts: { area?: string; untested?: boolean }, o
   const entries = (Object.entries(REQUIREMENTS) as [string, Requirement][])
     .filter(([id]) => opts.area === undefined || AREAS[id.split('-')[0]!] === opts.area)
     .filter(([id]) => !opts.untested || !byId.has(id));
+  const offered = opts.untested ? referenceHubCapabilities() : new Set<string>();
   for (const [id, r] of entries) {
     const n = byId.get(id)?.length ?? 0;
-    out(`${id.padEnd(10)} ${r.level.padEnd(9)} ${(n ? `${n} test${n > 1 ? 's' : ''}` : pc.dim('untested')).padEnd(9)} ${r.title}`);
+    // id in column 1 and level in column 2 (awk '$2=="MUST"{print $1}'); with --untested the reason follows the title
+    const why = opts.untested ? `  ${pc.dim(`(why: ${untestedReason(r, offered)})`)}` : '';
+    out(`${id.padEnd(10)} ${r.level.padEnd(9)} ${(n ? `${n} test${n > 1 ? 's' : ''}` : pc.dim('untested')).padEnd(9)} ${r.title}${why}`);
   }
   const tested = entries.filter(([id]) => byId.has(id)).length;
   out(`\n${entries.length} requirement(s)${opts.area ? ` in ${opts.area}` : ''}${opts.untested ? ' without a test' : `, ${tested} with a test`}`);

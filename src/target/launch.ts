@@ -22,7 +22,6 @@ export interface LaunchedTarget {
  */
 export const REFERENCE_HUB_MISSING = [
   'rate-limits',
-  'cloud-api-v1',
 ];
 
 /** Devices per product in the embedded hub: small enough that the quota test reaches it in a second. */

@@ -48,7 +48,8 @@ export const CreateDevice: Action = {
 
     const product = requireProduct(ctx.registry, productId);
     if (product.forbidden) throw new ApiError('UnauthorizedOperation.ProductIsForbidden', `product ${productId} is forbidden`);
-    const keyProduct = product.properties.EncryptionType === '2';
+    // API-022 (fault api-encryption-type-ignored gives every product key devices)
+    const keyProduct = product.properties.EncryptionType === '2' || ctx.hub.faults.has('api-encryption-type-ignored');
     if (definedPsk !== undefined) {
       if (!keyProduct) {
         throw new ApiError('UnauthorizedOperation.ProductNotSupportPSK', `product ${productId} uses certificates (EncryptionType "1"); DefinedPsk needs a key product`);
@@ -65,7 +66,8 @@ export const CreateDevice: Action = {
     if (ctx.registry.countDevices(productId) >= ctx.quotas.devicesPerProduct) {
       throw new ApiError('LimitExceeded.DeviceExceedLimit', `product ${productId} already has ${ctx.quotas.devicesPerProduct} devices, the quota`);
     }
-    const psk = keyProduct ? (definedPsk ?? newDevicePsk()) : null;
+    // API-023 (fault api-defined-psk-ignored always generates the PSK)
+    const psk = keyProduct ? ((ctx.hub.faults.has('api-defined-psk-ignored') ? undefined : definedPsk) ?? newDevicePsk()) : null;
     // TLS-012: certificate products get a certificate (CN = productId+deviceName) whose fingerprint the hub registers
     const authority = authorityOf(ctx.registry);
     if (!keyProduct && !authority) throw new ApiError('InternalError', 'this hub has no certificate authority to issue device certificates');

@@ -51,7 +51,8 @@ export const CreateProduct: Action = {
     if (ctx.registry.getProductByName(name)) {
       throw new ApiError('InvalidParameterValue.ProductAlreadyExist', `a product named ${name} already exists`);
     }
-    if (ctx.registry.countProducts() >= ctx.quotas.productsPerAccount) {
+    // API-025 (fault api-quota-off-by-one lets one product more in)
+    if (ctx.registry.countProducts() >= ctx.quotas.productsPerAccount + (ctx.hub.faults.has('api-quota-off-by-one') ? 1 : 0)) {
       throw new ApiError('LimitExceeded.ProductExceedLimit', `the account already has ${ctx.quotas.productsPerAccount} products, the quota`);
     }
     const product = ctx.registry.createProduct(name, props, ctx.nowSeconds());

@@ -19,7 +19,8 @@ export const CreateTopicPolicy: Action = {
     if (isDefaultClass(name) || existing.some((c) => c.topicName === name)) {
       throw new ApiError('InvalidParameterValue.TopicPolicyAlreadyExist', `topic ${name} already exists in product ${productId}`);
     }
-    if (existing.length >= MAX_TOPIC_POLICIES_PER_PRODUCT) {
+    // API-026 (fault api-topic-policy-limit-off-by-one lets a 101st class in)
+    if (existing.length >= MAX_TOPIC_POLICIES_PER_PRODUCT + (ctx.hub.faults.has('api-topic-policy-limit-off-by-one') ? 1 : 0)) {
       throw new ApiError('LimitExceeded.TopicPolicyExceedLimit', `product ${productId} already has ${MAX_TOPIC_POLICIES_PER_PRODUCT} custom topics, the limit`);
     }
     ctx.registry.createPolicy(productId, name, priv, ctx.nowSeconds());

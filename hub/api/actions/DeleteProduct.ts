@@ -12,7 +12,8 @@ export const DeleteProduct: Action = {
     optString(p, 'Skey');
     requireProduct(ctx.registry, productId);
     const devices = ctx.registry.countDevices(productId);
-    if (devices > 0) {
+    // API-021 (fault api-delete-product-with-devices deletes it anyway)
+    if (devices > 0 && !ctx.hub.faults.has('api-delete-product-with-devices')) {
       throw new ApiError('UnauthorizedOperation.DevicesExistUnderProduct', `product ${productId} still has ${devices} device(s); delete them first`);
     }
     ctx.registry.deleteProduct(productId);

@@ -12,6 +12,8 @@ export const DescribeDevice: Action = {
     const productId = reqString(p, 'ProductID', PRODUCT_ID);
     const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
     const view = deviceView(requireDevice(ctx.registry, productId, deviceName), ctx.sessions, firmwareVersionOf(ctx.registry, productId, deviceName));
+    // API-019 (fault api-online-never-cleared reports a device online once it ever logged in)
+    if (ctx.hub.faults.has('api-online-never-cleared')) view.Online = view.LoginTime > 0 ? 1 : 0;
     return { ...view, LogLevel: logLevelOf(ctx.hub, productId, deviceName) }; // LOG-003
   },
 };

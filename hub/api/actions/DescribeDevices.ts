@@ -9,11 +9,14 @@ export const DescribeDevices: Action = {
   params: ['ProductId', 'Offset', 'Limit', 'FirmwareVersion', 'DeviceName', 'EnableState'],
   run(ctx, p) {
     const productId = reqString(p, 'ProductId', PRODUCT_ID);
-    const offset = reqInt(p, 'Offset', PAGE.offset);
+    // API-018 (fault api-paging-ignores-offset always answers the first page)
+    const offset = ctx.hub.faults.has('api-paging-ignores-offset') ? (reqInt(p, 'Offset', PAGE.offset), 0) : reqInt(p, 'Offset', PAGE.offset);
     const limit = reqInt(p, 'Limit', PAGE.limit);
     const firmware = optString(p, 'FirmwareVersion');
     const deviceName = optString(p, 'DeviceName', { maxLength: 48, expected: 'a device name (substring) of at most 48 characters' });
     const enableState = optInt(p, 'EnableState', { oneOf: [0, 1] });
+    // API-024 (fault api-unknown-product-empty-list answers an empty page for an unknown product)
+    if (ctx.hub.faults.has('api-unknown-product-empty-list') && !ctx.registry.getProduct(productId)) return { TotalCount: 0, Devices: [] };
     requireProduct(ctx.registry, productId);
     const version = (d: { deviceName: string }) => firmwareVersionOf(ctx.registry, productId, d.deviceName);
     if (firmware !== undefined) {

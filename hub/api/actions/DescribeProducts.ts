@@ -7,7 +7,8 @@ import { productView } from '../views.js';
 export const DescribeProducts: Action = {
   params: ['Offset', 'Limit'],
   run(ctx, p) {
-    const offset = reqInt(p, 'Offset', PAGE.offset);
+    // API-018 (fault api-paging-ignores-offset always answers the first page)
+    const offset = ctx.hub.faults.has('api-paging-ignores-offset') ? (reqInt(p, 'Offset', PAGE.offset), 0) : reqInt(p, 'Offset', PAGE.offset);
     const limit = reqInt(p, 'Limit', PAGE.limit);
     return {
       TotalCount: ctx.registry.countProducts(),

@@ -9,7 +9,9 @@ export const UpdateDevicesEnableState: Action = {
   params: ['ProductID', 'DeviceNames', 'Status'],
   run(ctx, p) {
     const productId = reqString(p, 'ProductID', PRODUCT_ID);
-    const names = [...new Set(reqStringArray(p, 'DeviceNames', DEVICE_NAME))];
+    const listed = [...new Set(reqStringArray(p, 'DeviceNames', DEVICE_NAME))];
+    // API-020 (fault api-batch-enable-first-only switches only the first device named)
+    const names = ctx.hub.faults.has('api-batch-enable-first-only') ? listed.slice(0, 1) : listed;
     const state = reqInt(p, 'Status', { oneOf: [0, 1], expected: '1 (enable) or 0 (disable)' }) as 0 | 1;
     requireProduct(ctx.registry, productId);
     const missing = names.find((dn) => !ctx.registry.getDevice(productId, dn));

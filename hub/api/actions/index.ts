@@ -10,6 +10,7 @@ import { DescribeDevice } from './DescribeDevice.js';
 import { DescribeDevices } from './DescribeDevices.js';
 import { DescribeProduct } from './DescribeProduct.js';
 import { DescribeProducts } from './DescribeProducts.js';
+import { SetProductsForbiddenStatus } from './SetProductsForbiddenStatus.js';
 import { UpdateDeviceAvailableState } from './UpdateDeviceAvailableState.js';
 import { UpdateDevicesEnableState } from './UpdateDevicesEnableState.js';
 import { UpdateTopicPolicy } from './UpdateTopicPolicy.js';
@@ -27,4 +28,5 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   UpdateDevicesEnableState,
   CreateTopicPolicy,
   UpdateTopicPolicy,
+  SetProductsForbiddenStatus,
 };
