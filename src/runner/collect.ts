@@ -7,7 +7,7 @@ import { ROOT } from './paths.js';
 export interface CollectedTest { name: string; file: string; requirements: string[] }
 
 export async function collectTests(): Promise<CollectedTest[]> {
-  const vitest = await createVitest('test', { root: ROOT, config: path.join(ROOT, 'vitest.config.ts'), project: ['conformance'], watch: false, reporters: [] });
+  const vitest = await createVitest('test', { root: ROOT, config: path.join(ROOT, 'vitest.config.ts'), project: ['conformance', 'conformance-exclusive'], watch: false, reporters: [] });
   try {
     const { testModules } = await vitest.collect();
     return testModules.flatMap((m) => [...m.children.allTests()].map((t) => ({

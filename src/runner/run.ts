@@ -63,7 +63,7 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
     const vitest = await createVitest('test', {
       root: ROOT,
       config: path.join(ROOT, 'vitest.config.ts'),
-      project: ['conformance'],
+      project: ['conformance', 'conformance-exclusive'],
       watch: false,
       reporters: [reporter],
       // reportDir: where failing model runs save their replay files (<reportDir>/replays/); long: --long
