@@ -36,4 +36,10 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'store-qos0-offline': { requirements: ['QOS-017'], suites: ['suites/qos-sessions.test.ts'] },
   'forget-session': { requirements: ['QOS-015', 'QOS-016'], suites: ['suites/qos-sessions.test.ts'] },
   'reorder-offline-queue': { requirements: ['QOS-006', 'QOS-020'], suites: ['suites/qos-sessions.test.ts'] },
+  'connid-unchecked': { requirements: ['AUTH-016'], suites: ['suites/auth.test.ts'] },
+  'accept-psk-text-as-key': { requirements: ['AUTH-017'], suites: ['suites/auth.test.ts'] },
+  'accept-expiry-over-64-bits': { requirements: ['AUTH-018'], suites: ['suites/auth.test.ts'] },
+  'uniform-refusal-code': { requirements: ['AUTH-019'], suites: ['suites/auth.test.ts'] },
+  'reenabled-device-refused': { requirements: ['AUTH-020'], suites: ['suites/auth.test.ts'] },
+  'keepalive-zero-times-out': { requirements: ['AUTH-022'], suites: ['suites/auth.test.ts'] },
 };

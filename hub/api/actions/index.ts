@@ -13,6 +13,7 @@ import { DescribeProducts } from './DescribeProducts.js';
 import { UpdateDeviceAvailableState } from './UpdateDeviceAvailableState.js';
 import { UpdateDevicesEnableState } from './UpdateDevicesEnableState.js';
 import { UpdateTopicPolicy } from './UpdateTopicPolicy.js';
+import { SetProductsForbiddenStatus } from './SetProductsForbiddenStatus.js';
 
 export const ACTIONS: Readonly<Record<string, Action>> = {
   CreateProduct,
@@ -27,4 +28,5 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   UpdateDevicesEnableState,
   CreateTopicPolicy,
   UpdateTopicPolicy,
+  SetProductsForbiddenStatus,
 };
