@@ -15,7 +15,7 @@ export const websocket = {
   'WS-005': { level: 'MUST', capability: 'websocket', source: 'protocol.md §1.1 (MQTT 3.1.1 compatible); MQTT 3.1.1 §6', title: 'MQTT packets travel in binary frames, split freely',
     statement: 'The hub sends MQTT packets in binary WebSocket frames and accepts packets split across several frames or several packets in one frame.' },
   'WS-006': { level: 'MUST', capability: 'websocket', source: 'MQTT 3.1.1 §6 (via protocol.md §1.1)', title: 'A text frame closes the connection',
-    statement: 'A WebSocket text frame from the client makes the hub close the connection.', tags: ['negative'] },
+    statement: 'A WebSocket text frame from the client makes the hub close the connection without reading its bytes as MQTT: a packet it carries (a CONNECT, a QoS 1 PUBLISH) gets no answer.', tags: ['negative'] },
   'WS-007': { level: 'MUST', capability: 'websocket', source: 'protocol.md §1.2; seed §1.2.1.2', title: 'WebSocket sessions follow the same topic rules',
     statement: 'Over WebSocket, topic permissions, wildcard rules, size limits and KeepAlive handling are exactly those of plain TCP.' },
   'WS-008': { level: 'MUST', capability: 'websocket', source: 'protocol.md §1.7, §11', title: 'One connection per device across transports',

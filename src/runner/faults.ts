@@ -42,4 +42,8 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'uniform-refusal-code': { requirements: ['AUTH-019'], suites: ['suites/auth.test.ts'] },
   'reenabled-device-refused': { requirements: ['AUTH-020'], suites: ['suites/auth.test.ts'] },
   'keepalive-zero-times-out': { requirements: ['AUTH-022'], suites: ['suites/auth.test.ts'] },
+  'ws-accept-text-frames': { requirements: ['WS-006'], suites: ['suites/websocket.test.ts'] },
+  'ws-frame-per-packet': { requirements: ['WS-005'], suites: ['suites/websocket.test.ts'] },
+  'ws-keepalive-ignored': { requirements: ['WS-007'], suites: ['suites/websocket.test.ts'] },
+  'ws-no-single-session': { requirements: ['WS-008'], suites: ['suites/websocket.test.ts'] },
 };
