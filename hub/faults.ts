@@ -44,6 +44,8 @@ export const FAULTS = {
   'ws-frame-per-packet': 'WebSocket: each frame is read as exactly one MQTT packet (a packet split over frames, or a second packet in a frame, is lost)',
   'ws-keepalive-ignored': 'WebSocket: the KeepAlive timeout is not enforced (a silent connection stays open)',
   'ws-no-single-session': 'WebSocket: a login over WebSocket does not close the same device on TCP or TLS, and the other way round',
+  'count-topic-chars-not-bytes': 'topic names and filters: the 64 limit counts characters, not UTF-8 bytes',
+  'close-on-oversize-publish': 'a PUBLISH packet over 16 KiB closes the connection instead of being dropped',
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

@@ -11,9 +11,9 @@ import type { Aedes, AedesOptions, Client, PublishPacket } from 'aedes';
 import type { DeviceSession, Sessions } from '../auth/sessions.js';
 import { deviceClasses } from './classes.js';
 import type { Faults } from '../faults.js';
-import { MAX_PUBLISH_PACKET_BYTES, MAX_TOPIC_BYTES } from '../limits.js';
+import { MAX_PUBLISH_PACKET_BYTES, MAX_TOPIC_BYTES, topicLength } from '../limits.js';
 import type { Registry } from '../registry/index.js';
-import { byteLength, isValidTopicName, levels, matchesPattern } from './topics.js';
+import { isValidTopicName, levels, matchesPattern } from './topics.js';
 
 export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
@@ -32,7 +32,7 @@ export function decidePublish(
   faults: Faults,
 ): PublishDecision {
   if (packetBytes > MAX_PUBLISH_PACKET_BYTES) return { allowed: false, reason: `packet of ${packetBytes} bytes is over ${MAX_PUBLISH_PACKET_BYTES}` };
-  if (!faults.has('accept-oversize-topic') && byteLength(topic) > MAX_TOPIC_BYTES) {
+  if (!faults.has('accept-oversize-topic') && topicLength(topic, faults) > MAX_TOPIC_BYTES) {
     return { allowed: false, reason: `topic over ${MAX_TOPIC_BYTES} bytes` }; // ACL-TOPIC-LEN
   }
   if (!isValidTopicName(topic)) return { allowed: false, reason: 'not a valid topic name' };
@@ -106,6 +106,10 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
       let verdict: PublishDecision;
       try {
         const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
+        if (faults.has('close-on-oversize-publish') && size > MAX_PUBLISH_PACKET_BYTES) {
+          log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
+          return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
+        }
         verdict = decidePublish(publishClasses(session), packet.topic, size, faults);
       } catch (err) {
         verdict = { allowed: false, reason: `internal error: ${String(err)}` };

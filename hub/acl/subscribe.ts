@@ -1,8 +1,8 @@
 // SUBSCRIBE and UNSUBSCRIBE decisions as pure functions: filter syntax, ownership, and the F ∩ C subscriptions (access-rules §4, §5).
 
 import type { Faults } from '../faults.js';
-import { MAX_TOPIC_BYTES } from '../limits.js';
-import { byteLength, covers, hasWildcard, intersect, levels, matchesPattern } from './topics.js';
+import { MAX_TOPIC_BYTES, topicLength } from '../limits.js';
+import { covers, hasWildcard, intersect, levels, matchesPattern } from './topics.js';
 
 export interface SubscribeContext {
   readonly productId: string;
@@ -18,7 +18,7 @@ export type SubscribeDecision =
 /** Why a filter is malformed, or null when its syntax and placement are acceptable. */
 export function filterProblem(ctx: SubscribeContext, filter: string): string | null {
   if (filter.length === 0) return 'empty filter';
-  if (!ctx.faults.has('accept-oversize-topic') && byteLength(filter) > MAX_TOPIC_BYTES) {
+  if (!ctx.faults.has('accept-oversize-topic') && topicLength(filter, ctx.faults) > MAX_TOPIC_BYTES) {
     return `filter over ${MAX_TOPIC_BYTES} bytes`; // ACL-TOPIC-LEN
   }
   if (filter.includes('\u0000')) return 'NUL in filter';
@@ -63,7 +63,7 @@ export function decideSubscribe(ctx: SubscribeContext, filter: string): Subscrib
 
 /** True when an existing or restored subscription lies inside one subscribe class (S ∩ C = S). */
 export function isWithinClasses(ctx: SubscribeContext, sub: string): boolean {
-  if (!ctx.faults.has('accept-oversize-topic') && byteLength(sub) > MAX_TOPIC_BYTES) return false;
+  if (!ctx.faults.has('accept-oversize-topic') && topicLength(sub, ctx.faults) > MAX_TOPIC_BYTES) return false;
   const sl = levels(sub);
   return ctx.subscribeClasses.some((c) => covers(c, sl));
 }

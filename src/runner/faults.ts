@@ -46,4 +46,6 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'ws-frame-per-packet': { requirements: ['WS-005'], suites: ['suites/websocket.test.ts'] },
   'ws-keepalive-ignored': { requirements: ['WS-007'], suites: ['suites/websocket.test.ts'] },
   'ws-no-single-session': { requirements: ['WS-008'], suites: ['suites/websocket.test.ts'] },
+  'count-topic-chars-not-bytes': { requirements: ['LIM-005'], suites: ['suites/limits.test.ts'] },
+  'close-on-oversize-publish': { requirements: ['LIM-006', 'LIM-003'], suites: ['suites/limits.test.ts'] },
 };
