@@ -58,6 +58,31 @@ req(['WS-003'], 'a handshake offering only mqttv3.1, then an MQIsdp CONNECT, log
   expect(w.pending.some((p) => p.cmd === 'puback' && p.messageId === 2), 'PUBACK').toBe(true);
 });
 
+req(['WS-004'], 'an upgrade on a path other than /mqtt is refused with an HTTP error status, or else serves MQTT', async (h) => {
+  const creds = product.device('wsdev');
+  for (const path of ['/', '/mqtt/x', '/other']) {
+    const url = new URL(h.endpoint('ws'));
+    url.pathname = path;
+    const answer = await new Promise<{ status: number } | { upgraded: WsWire } | { error: string }>((resolve) => {
+      WsWire.open(url.toString(), { trace: h.trace, label: `path ${path}` }).then(
+        (upgraded) => resolve({ upgraded }),
+        (e: Error) => {
+          const status = /Unexpected server response: (\d{3})/.exec(e.message);
+          resolve(status ? { status: Number(status[1]) } : { error: e.message });
+        });
+    });
+    if ('upgraded' in answer) {
+      // Accepting another path is allowed, but then it must be MQTT like /mqtt.
+      wires.push(answer.upgraded);
+      answer.upgraded.send(connectPacket(creds));
+      expect(await answer.upgraded.next(ROUND_TRIP_LIMIT_MS), `CONNACK after a 101 on ${path}`).toMatchObject({ cmd: 'connack', returnCode: 0 });
+      continue;
+    }
+    expect(answer, `answer to an upgrade on ${path}`).toHaveProperty('status');
+    expect((answer as { status: number }).status, `HTTP status for ${path}`).toBeGreaterThanOrEqual(400);
+  }
+});
+
 describe('frames', () => {
   /**
    * Cut points over a byte string: arbitrary offsets, and offsets next to packet boundaries (which split a fixed

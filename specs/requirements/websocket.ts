@@ -10,7 +10,7 @@ export const websocket = {
     statement: 'A WebSocket handshake offering subprotocol mqttv3.1 (and an MQIsdp CONNECT) is accepted like one offering mqtt.',
     choice: 'Accept both mqtt and mqttv3.1 (protocol.md §1.2 RECOMMENDATION).', tags: ['unconfirmed', 'compat'] },
   'WS-004': { level: 'MAY', capability: 'websocket', source: 'protocol.md §1.2, §12 item 3', title: 'Paths other than /mqtt',
-    statement: 'A WebSocket upgrade on a path other than /mqtt may be refused; a hub that refuses it answers with an HTTP error status and never with a 101 upgrade.',
+    statement: 'A WebSocket upgrade on a path other than /mqtt may be refused; a hub that refuses it answers with an HTTP error status (never a 101 upgrade, never a bare close), and a hub that accepts it serves MQTT there as on /mqtt.',
     choice: 'Only /mqtt is attested (the SDKs\' Paho default); the reference hub refuses other paths with HTTP 404.', tags: ['unconfirmed'] },
   'WS-005': { level: 'MUST', capability: 'websocket', source: 'protocol.md §1.1 (MQTT 3.1.1 compatible); MQTT 3.1.1 §6', title: 'MQTT packets travel in binary frames, split freely',
     statement: 'The hub sends MQTT packets in binary WebSocket frames and accepts packets split across several frames or several packets in one frame.' },
