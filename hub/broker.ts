@@ -8,8 +8,9 @@ import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { screenProtocolLevel } from './auth/protocol-level.js';
+import type { Faults } from './faults.js';
 
 /** Subprotocols Paho and mqtt.js send: `mqtt` (3.1.1) and `mqttv3.1` (protocol.md §1.2). */
 const WS_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
@@ -24,6 +25,8 @@ export interface BrokerOptions {
   attach: (client: Client) => void;
   install: (broker: Aedes) => void;
   log: (line: string) => void;
+  /** Fault switches of the WebSocket transport (`ws-accept-text-frames`, `ws-frame-per-packet`); none by default. */
+  faults?: Faults;
   /** MQTT over TLS and over secure WebSocket; `verify` judges each secured socket before any MQTT byte is read. */
   secure?: { tlsPort: number; wssPort: number; tlsOptions: TlsOptions; wssOptions: TlsOptions; verify(socket: TLSSocket): boolean };
 }
@@ -53,6 +56,45 @@ export function listen(server: NetServer | HttpServer, port: number, host: strin
 
 function closeServer(server: NetServer | HttpServer): Promise<void> {
   return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+}
+
+/** Bytes of the first MQTT packet at the start of `buf` (fixed header included), or undefined when the header is incomplete. */
+function firstPacketLength(buf: Buffer): number | undefined {
+  let length = 0;
+  for (let i = 1, shift = 0; i <= 4 && i < buf.length; i++, shift += 7) {
+    length += (buf[i]! & 0x7f) * 2 ** shift;
+    if ((buf[i]! & 0x80) === 0) return 1 + i + length;
+  }
+  return undefined;
+}
+
+/**
+ * MQTT over one WebSocket as a byte stream (MQTT 3.1.1 §6): binary frames carry the bytes, split
+ * anywhere (WS-005); a text frame closes the connection before its bytes reach the parser (WS-006,
+ * [MQTT-6.0.0-1]). ws' own stream forwards every frame, so its one 'message' listener is wrapped.
+ */
+export function mqttOverWebSocket(ws: WebSocket, faults: Faults, log: (line: string) => void): Duplex {
+  const stream = createWebSocketStream(ws);
+  const listeners = ws.listeners('message');
+  if (listeners.length !== 1) throw new Error(`ws: expected createWebSocketStream to add one 'message' listener, found ${listeners.length}; the ws package changed`);
+  const forward = listeners[0] as (data: Buffer, isBinary: boolean) => void;
+  ws.off('message', forward);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary && !faults.has('ws-accept-text-frames')) {
+      log('ws: closing a connection that sent a text frame (MQTT needs binary frames)');
+      ws.close(1003, 'MQTT over WebSocket uses binary frames');
+      stream.destroy(); // later frames, and this one, are not pushed to a destroyed stream
+      return;
+    }
+    if (faults.has('ws-frame-per-packet')) {
+      // the fault: a frame is taken for one whole packet; a partial packet or a second one in it is lost
+      const length = firstPacketLength(data);
+      if (length === undefined || length > data.length) return;
+      return forward.call(ws, data.subarray(0, length), isBinary);
+    }
+    forward.call(ws, data, isBinary);
+  });
+  return stream;
 }
 
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
@@ -123,7 +165,13 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     if (path !== WS_PATH) return refuse('404 Not Found');
     if (offered.length > 0 && !offered.some((p) => WS_SUBPROTOCOLS.includes(p))) return refuse('400 Bad Request');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = createWebSocketStream(ws);
+      let stream: Duplex;
+      try {
+        stream = mqttOverWebSocket(ws, opts.faults ?? new Set(), log);
+      } catch (err) {
+        log(`mqtt: ${String(err)}`);
+        return void ws.terminate();
+      }
       stream.on('error', () => stream.destroy());
       accept(stream, req);
     });

@@ -78,6 +78,18 @@ export const FAULTS = {
   'api-topic-policy-limit-off-by-one': 'cloud API: CreateTopicPolicy accepts a 101st topic class',
   'api-forbid-not-lifted': 'cloud API: SetProductsForbiddenStatus with Status 0 answers success but the products stay forbidden',
   'api-unimplemented-action-succeeds': 'cloud API: an action the hub does not serve is answered with an empty success',
+  'connid-unchecked': 'MQTT login: the username connid is not checked (empty, long or non-alphanumeric connids are accepted)',
+  'accept-psk-text-as-key': "MQTT login: a signature keyed with the PSK's Base64 text (not its decoded bytes) is also accepted",
+  'accept-expiry-over-64-bits': 'MQTT login: an expiry beyond a signed 64-bit integer is read as a far-future time instead of refused',
+  'uniform-refusal-code': 'MQTT login: every refused login is answered with CONNACK 0x04, whatever the reason',
+  'reenabled-device-refused': 'MQTT login: a device once refused as disabled stays refused after it is enabled again',
+  'keepalive-zero-times-out': 'MQTT: KeepAlive 0 is treated as 1 s, so a silent connection is closed after 1.5 s',
+  'ws-accept-text-frames': 'WebSocket: text frames are read as MQTT bytes instead of closing the connection',
+  'ws-frame-per-packet': 'WebSocket: each frame is read as exactly one MQTT packet (a packet split over frames, or a second packet in a frame, is lost)',
+  'ws-keepalive-ignored': 'WebSocket: the KeepAlive timeout is not enforced (a silent connection stays open)',
+  'ws-no-single-session': 'WebSocket: a login over WebSocket does not close the same device on TCP or TLS, and the other way round',
+  'count-topic-chars-not-bytes': 'topic names and filters: the 64 limit counts characters, not UTF-8 bytes',
+  'close-on-oversize-publish': 'a PUBLISH packet over 16 KiB closes the connection instead of being dropped',
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

@@ -160,6 +160,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       mqttPort,
       wsPort,
       hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks },
+      faults,
       install: (b) => {
         attach = acl.install(b);
         qos.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)

@@ -1,9 +1,15 @@
 // Every numeric limit the reference hub enforces, defined once with the reason beside it.
 
+import type { Faults } from './faults.js';
+
 /** KeepAlive must be 0–900 s (protocol.md §1.7, S-TCP/S-LIMITS "MQTT 保活 900s"). */
 export const MAX_KEEPALIVE_SECONDS = 900;
 /** Topic names and filters over 64 UTF-8 bytes are refused (access-rules §2, seed §1.1.4). */
 export const MAX_TOPIC_BYTES = 64;
+/** A topic name's or filter's length as MAX_TOPIC_BYTES measures it: UTF-8 bytes, not characters (LIM-005); the fault `count-topic-chars-not-bytes` counts characters. */
+export function topicLength(topic: string, faults: Faults): number {
+  return faults.has('count-topic-chars-not-bytes') ? [...topic].length : Buffer.byteLength(topic, 'utf8');
+}
 /** A PUBLISH packet over 16 KiB, fixed header included, is refused (access-rules §2, seed "16K字节"). */
 export const MAX_PUBLISH_PACKET_BYTES = 16384;
 /** Granted QoS is min(requested, 1): QoS 2 is not supported (protocol.md §1.1, §2.4). */

@@ -1,10 +1,10 @@
 // MQTT over TLS: signed logins, TLS-PSK, certificate devices (mutual TLS) over TLS and secure WebSocket (protocol.md §1.2, §1.5, §1.6).
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { CloudApi } from '../src/client/cloud-api.js';
+import { apiErrorCode, CloudApi } from '../src/client/cloud-api.js';
 import { LoginRefused, type Device } from '../src/client/device.js';
 import { createTestCa, issueTestCert, type TestCa } from '../src/client/pki.js';
 import { judgeSubscribe, mayPublish, maySubscribeTopic, topicClasses } from '../src/protocol/acl.js';
@@ -237,6 +237,24 @@ describe('certificate devices', () => {
     certs.set('crevoke', fresh);
     expect(await outcome(h.certDevice(old)), 'old certificate after re-creation').not.toBe('accepted');
     expect(await outcome(h.certDevice(fresh)), 'new certificate').toBe('accepted');
+  }, { timeout: 30_000 });
+
+  req(['TLS-013'], 'DescribeDeviceClientKey gives a certificate device\'s key once (again after re-creation), never a key device\'s', async (h) => {
+    const api = h.api();
+    const samePem = (a: string, b: string) => createPrivateKey(a).export({ type: 'pkcs8', format: 'pem' }) === createPrivateKey(b).export({ type: 'pkcs8', format: 'pem' });
+    const ask = { ProductId: certProductId, DeviceName: 'ckey' };
+    for (const round of ['created', 're-created']) {
+      if (round === 're-created') await api.call('DeleteDevice', ask);
+      const created = await createCertDevice('ckey');
+      certs.set('ckey', created);
+      const { ClientKey } = await api.call<{ ClientKey: string }>('DescribeDeviceClientKey', ask);
+      expect(samePem(ClientKey, created.key), `the key CreateDevice returned (${round})`).toBe(true);
+      const device = await h.certDevice({ ...created, key: ClientKey }, { label: `fetched key (${round})` });
+      await device.end();
+      expect(await apiErrorCode(api.call('DescribeDeviceClientKey', ask)), `a second call (${round})`).toBe('UnsupportedOperation.ClientCertAlreadyGot');
+    }
+    const k = keys.device('kactor');
+    expect(await apiErrorCode(api.call('DescribeDeviceClientKey', { ProductId: k.productId, DeviceName: k.deviceName })), 'a key (PSK) device').toBe('UnsupportedOperation.WrongProductAuthType');
   }, { timeout: 30_000 });
 
   req(['TLS-018'], 'a certificate device without its certificate is refused (password over TCP, TLS without a certificate)', async (h) => {

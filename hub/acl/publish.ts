@@ -11,7 +11,7 @@ import type { Aedes, AedesOptions, Client, PublishPacket } from 'aedes';
 import type { DeviceSession, Sessions } from '../auth/sessions.js';
 import { deviceClasses, SYSTEM_SERVICES } from './classes.js';
 import type { Faults } from '../faults.js';
-import { MAX_PUBLISH_PACKET_BYTES, MAX_TOPIC_BYTES } from '../limits.js';
+import { MAX_PUBLISH_PACKET_BYTES, MAX_TOPIC_BYTES, topicLength } from '../limits.js';
 import type { Registry } from '../registry/index.js';
 import { effectiveClasses } from './effective.js';
 import { unknownDollarTopicAllowed, type Owner } from './fault-rules.js';
@@ -39,7 +39,7 @@ export function decidePublish(
   owner?: Owner,
 ): PublishDecision {
   if (packetBytes > MAX_PUBLISH_PACKET_BYTES) return { allowed: false, reason: `packet of ${packetBytes} bytes is over ${MAX_PUBLISH_PACKET_BYTES}` };
-  if (!faults.has('accept-oversize-topic') && byteLength(topic) > MAX_TOPIC_BYTES) {
+  if (!faults.has('accept-oversize-topic') && topicLength(topic, faults) > MAX_TOPIC_BYTES) {
     return { allowed: false, reason: `topic over ${MAX_TOPIC_BYTES} bytes` }; // ACL-TOPIC-LEN
   }
   if (!isValidTopicName(topic)) return { allowed: false, reason: 'not a valid topic name' }; // ACL-014
@@ -119,6 +119,10 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
       let verdict: PublishDecision;
       try {
         const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
+        if (faults.has('close-on-oversize-publish') && size > MAX_PUBLISH_PACKET_BYTES) {
+          log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
+          return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
+        }
         verdict = decidePublish(publishClasses(session), packet.topic, size, faults, session);
       } catch (err) {
         verdict = { allowed: false, reason: `internal error: ${String(err)}` };

@@ -1,7 +1,7 @@
 // SUBSCRIBE and UNSUBSCRIBE decisions as pure functions: filter syntax, ownership, and the F ∩ C subscriptions (access-rules §4, §5).
 
 import type { Faults } from '../faults.js';
-import { MAX_TOPIC_BYTES } from '../limits.js';
+import { MAX_TOPIC_BYTES, topicLength } from '../limits.js';
 import { SYSTEM_SERVICES } from './classes.js';
 import { matchesLoosely, namesDevice, ownerView, unknownDollarTopicAllowed } from './fault-rules.js';
 import { byteLength, covers, hasWildcard, intersect, levels, matchesPattern, type Levels } from './topics.js';
@@ -22,7 +22,7 @@ const isSystem = (c: Levels) => c[0]!.startsWith('$');
 /** Why a filter is malformed, or null when its syntax and placement are acceptable. */
 export function filterProblem(ctx: SubscribeContext, filter: string): string | null {
   if (filter.length === 0) return 'empty filter';
-  if (!ctx.faults.has('accept-oversize-topic') && byteLength(filter) > MAX_TOPIC_BYTES) {
+  if (!ctx.faults.has('accept-oversize-topic') && topicLength(filter, ctx.faults) > MAX_TOPIC_BYTES) {
     return `filter over ${MAX_TOPIC_BYTES} bytes`; // ACL-TOPIC-LEN
   }
   if (filter.includes('\u0000')) return 'NUL in filter';
@@ -85,7 +85,7 @@ export function decideSubscribe(ctx: SubscribeContext, filter: string): Subscrib
 
 /** True when an existing or restored subscription lies inside one subscribe class (S ∩ C = S). */
 export function isWithinClasses(ctx: SubscribeContext, sub: string): boolean {
-  if (!ctx.faults.has('accept-oversize-topic') && byteLength(sub) > MAX_TOPIC_BYTES) return false;
+  if (!ctx.faults.has('accept-oversize-topic') && topicLength(sub, ctx.faults) > MAX_TOPIC_BYTES) return false;
   const sl = levels(sub);
   if (!hasWildcard(sub) && unknownDollarTopicAllowed(sl, ctx, SYSTEM_SERVICES, ctx.faults)) return true;
   return ctx.subscribeClasses.some((c) => (hasWildcard(sub) ? covers(ownerView(c, sl, ctx, ctx.faults), sl) : classAllows(ctx, sl, c)));

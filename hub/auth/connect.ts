@@ -37,6 +37,11 @@ function refuse(returnCode: Refusal['returnCode'], reason: string): Refusal {
   return { returnCode, reason };
 }
 
+/** A client that came in over WebSocket (ws:// or wss://): the upgrade request is kept on it. */
+export function isWebSocket(client: Client): boolean {
+  return client.req !== undefined && client.req !== null;
+}
+
 export function remoteAddress(client: Client): string {
   const req = client.req as { socket?: { remoteAddress?: string } } | undefined;
   const conn = client.conn as { remoteAddress?: string };
@@ -46,6 +51,8 @@ export function remoteAddress(client: Client): string {
 export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions, 'preConnect' | 'authenticate'> {
   const { registry, sessions, faults, nowMs, log } = deps;
   const seen = new WeakMap<Client, ConnectInfo>();
+  /** Only with the fault `reenabled-device-refused`: devices once refused as disabled, never forgotten (a stale cache). */
+  const refusedAsDisabled = new Set<string>();
 
   /** The checks, in the order of the access-rules §1 table; the first failing one decides the CONNACK code. */
   function check(info: ConnectInfo, username: string | undefined, password: Buffer | undefined, transport?: TransportIdentity): Refusal | Login {
@@ -53,7 +60,7 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
       return refuse(CONNACK.SERVER_UNAVAILABLE, `keepalive ${info.keepalive} s is over ${MAX_KEEPALIVE_SECONDS} s`); // AUTH keepalive 0–900
     }
     if (username === undefined) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'no username');
-    const fields = parseUsername(username);
+    const fields = parseUsername(username, { connid: !faults.has('connid-unchecked'), expiryWithin64Bits: !faults.has('accept-expiry-over-64-bits') });
     if (!fields) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'username is not clientId;sdkappid;connid;expiry');
     // TLS-PSK or a client certificate proved the identity: the password is not used (TLS-005, TLS-009, TLS-014)
     if (transport) return transportLogin(transport, info.clientId, fields.clientIdField, registry, faults);
@@ -74,12 +81,19 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
     const device = product && registry.getDevice(productId, deviceName);
     if (!product || !device) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown product or device');
     if (!faults.has('accept-bad-signature')) {
-      if (device.psk === null || !verifyToken(device.psk, username, sent)) {
+      // AUTH-017: the key is the decoded PSK; the fault also takes the Base64 text's bytes as a key
+      const signed = device.psk !== null && (verifyToken(device.psk, username, sent)
+        || (faults.has('accept-psk-text-as-key') && verifyToken(device.psk, username, sent, Buffer.from(device.psk, 'utf8'))));
+      if (!signed) {
         return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `wrong ${sent.method} signature`); // AUTH signature
       }
     }
     if (!faults.has('ignore-expiry') && fields.expiry < BigInt(Math.floor(nowMs() / 1000))) {
       return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `expiry ${fields.expiry} is in the past`); // AUTH expiry
+    }
+    if (faults.has('reenabled-device-refused')) {
+      if (device.enableState === 0) refusedAsDisabled.add(info.clientId);
+      if (refusedAsDisabled.has(info.clientId)) return refuse(CONNACK.NOT_AUTHORIZED, 'device is disabled (remembered)');
     }
     if (device.enableState === 0) return refuse(CONNACK.NOT_AUTHORIZED, 'device is disabled');
     if (product.forbidden) return refuse(CONNACK.NOT_AUTHORIZED, 'product is forbidden');
@@ -91,6 +105,13 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
       seen.set(client, { clientId: packet.clientId ?? '', keepalive: packet.keepalive ?? 0 });
       // Will messages are not supported (protocol.md §1.1): drop it before Aedes stores it.
       delete (packet as { will?: unknown }).will;
+      // Faults that change what Aedes does with the CONNECT (the checks above use the packet as sent).
+      if (faults.has('keepalive-zero-times-out') && packet.keepalive === 0) packet.keepalive = 1;
+      if (isWebSocket(client)) {
+        if (faults.has('ws-keepalive-ignored')) packet.keepalive = 0;
+        // Aedes keys "one connection per client" by the id: another id for WebSocket logins escapes it
+        if (faults.has('ws-no-single-session') && packet.clientId) packet.clientId = `${packet.clientId}@ws`;
+      }
       callback(null, true);
     },
 
@@ -104,6 +125,7 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
         verdict = refuse(CONNACK.SERVER_UNAVAILABLE, 'internal error');
       }
       if ('returnCode' in verdict) {
+        if (faults.has('uniform-refusal-code')) verdict = { ...verdict, returnCode: CONNACK.BAD_USERNAME_OR_PASSWORD };
         log(`mqtt: refused ${JSON.stringify(info.clientId)} with CONNACK ${verdict.returnCode}: ${verdict.reason}`);
         callback(Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode }), null);
         return;

@@ -86,6 +86,18 @@ export class Sessions {
     return session.classes;
   }
 
+  /** Closes the connections of every device of a product (it was forbidden). */
+  disconnectProduct(productId: string, why: string): void {
+    const names = new Set<string>();
+    for (const set of this.byId.values()) {
+      for (const client of set) {
+        const session = this.byClient.get(client);
+        if (session?.productId === productId) names.add(session.deviceName);
+      }
+    }
+    for (const deviceName of names) this.disconnect(productId, deviceName, why);
+  }
+
   /** Closes every connection of a device (it was disabled or deleted). */
   disconnect(productId: string, deviceName: string, why: string): void {
     const set = this.byId.get(productId + deviceName);

@@ -15,6 +15,10 @@ const META_CA = 'tls-ca';
 const META_PRIVATE_CAS = 'tls-private-cas';
 const metaDeviceCert = (productId: string, deviceName: string) => `tls-device-cert:${productId}/${deviceName}`;
 const metaDevicePem = (productId: string, deviceName: string) => `tls-device-pem:${productId}/${deviceName}`;
+/** A device's private key until DescribeDeviceClientKey fetches it once (TLS-013); '' once fetched. */
+const metaDeviceKey = (productId: string, deviceName: string) => `tls-device-key:${productId}/${deviceName}`;
+/** Keys of issued certificates whose device was not registered (yet): a CreateDevice that failed after issuing leaves one. */
+const MAX_UNREGISTERED_KEYS = 100;
 
 export interface TrustedCa {
   name: string;
@@ -40,6 +44,8 @@ export function commonName(cert: X509Certificate): string {
 
 export class TlsAuthority {
   private privateCache: { raw: string; cas: TrustedCa[] } | undefined;
+  /** Certificate PEM → private key PEM, between issueDevice and registerDevice (in memory only). */
+  private readonly unregisteredKeys = new Map<string, string>();
   private readonly hubCa: TrustedCa;
 
   private constructor(private readonly registry: Registry, readonly ca: CertAndKey, readonly server: CertAndKey) {
@@ -78,15 +84,31 @@ export class TlsAuthority {
     return authority;
   }
 
-  /** Issues a device certificate (CN = productId+deviceName, RSA 2048); the caller registers it once the device exists. The key is not kept. */
-  issueDevice(productId: string, deviceName: string, nowMs: number): Promise<CertAndKey> {
-    return issue(this.ca, { commonName: `${productId}${deviceName}`, usage: 'client', keyType: 'rsa', nowMs, validDays: DEVICE_CERT_DAYS });
+  /** Issues a device certificate (CN = productId+deviceName, RSA 2048); the caller registers it once the device exists. */
+  async issueDevice(productId: string, deviceName: string, nowMs: number): Promise<CertAndKey> {
+    const issued = await issue(this.ca, { commonName: `${productId}${deviceName}`, usage: 'client', keyType: 'rsa', nowMs, validDays: DEVICE_CERT_DAYS });
+    if (this.unregisteredKeys.size >= MAX_UNREGISTERED_KEYS) this.unregisteredKeys.delete(this.unregisteredKeys.keys().next().value!);
+    this.unregisteredKeys.set(issued.cert, issued.key);
+    return issued;
   }
 
-  /** Records the fingerprint of the certificate issued to a device: only that certificate logs in as it (TLS-010). */
+  /**
+   * Records the fingerprint of the certificate issued to a device: only that certificate logs in as it (TLS-010).
+   * Its private key is kept until DescribeDeviceClientKey fetches it, once (TLS-013).
+   */
   registerDevice(productId: string, deviceName: string, certPem: string): void {
     this.registry.setMeta(metaDeviceCert(productId, deviceName), fingerprint(new X509Certificate(certPem)));
     this.registry.setMeta(metaDevicePem(productId, deviceName), certPem);
+    this.registry.setMeta(metaDeviceKey(productId, deviceName), this.unregisteredKeys.get(certPem) ?? '');
+    this.unregisteredKeys.delete(certPem);
+  }
+
+  /** The private key of the certificate last issued to a device, the first time it is asked for; undefined afterwards. */
+  takeDeviceKey(productId: string, deviceName: string): string | undefined {
+    const key = this.registry.getMeta(metaDeviceKey(productId, deviceName));
+    if (!key) return undefined;
+    this.registry.setMeta(metaDeviceKey(productId, deviceName), '');
+    return key;
   }
 
   /** The certificate (PEM) last issued to a device, for RSA-SHA256 gateway signatures (§8.2); only its public key is used. */

@@ -1,9 +1,10 @@
-// The TLS service: the CA certificate for download (GET /hub/ca.pem) and customer CA registration (extension actions named
-// after the 2021-04-08 API: CreatePrivateCA, DescribePrivateCAs, DeletePrivateCA).
+// The TLS service: the CA certificate for download (GET /hub/ca.pem), customer CA registration (extension actions named
+// after the 2021-04-08 API: CreatePrivateCA, DescribePrivateCAs, DeletePrivateCA), and DescribeDeviceClientKey.
 
 import type { Action } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
-import { optString, reqString } from '../api/params.js';
+import { DEVICE_NAME, optString, PRODUCT_ID, reqString } from '../api/params.js';
+import { requireDevice, requireProduct } from '../api/views.js';
 import type { Registry } from '../registry/index.js';
 import type { HubService } from '../services/types.js';
 import { authorityOf, MAX_PRIVATE_CAS, type TlsAuthority } from './authority.js';
@@ -54,9 +55,25 @@ const DeletePrivateCA: Action = {
   },
 };
 
+/** The private key of a certificate device, once after CreateDevice (protocol.md §1.5, Appendix A; TLS-013). */
+const DescribeDeviceClientKey: Action = {
+  params: ['ProductId', 'DeviceName'],
+  run(ctx, p) {
+    const productId = reqString(p, 'ProductId', PRODUCT_ID);
+    const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
+    requireDevice(ctx.registry, productId, deviceName);
+    if (requireProduct(ctx.registry, productId).properties.EncryptionType !== '1') {
+      throw new ApiError('UnsupportedOperation.WrongProductAuthType', `product ${productId} uses keys (PSK), not certificates; its devices have no client key`);
+    }
+    const key = authority(ctx.registry).takeDeviceKey(productId, deviceName);
+    if (key === undefined) throw new ApiError('UnsupportedOperation.ClientCertAlreadyGot', `the private key of ${deviceName} was already fetched; it is given out once`);
+    return { ClientKey: key };
+  },
+};
+
 export const tlsService: HubService = {
   name: 'tls',
-  actions: { CreatePrivateCA, DescribePrivateCAs, DeletePrivateCA },
+  actions: { CreatePrivateCA, DescribePrivateCAs, DeletePrivateCA, DescribeDeviceClientKey },
   http: {
     '/hub/ca.pem': (req, res, ctx) => {
       req.resume();

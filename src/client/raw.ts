@@ -77,7 +77,13 @@ export class RawConnection {
       if (u.protocol === 'ws:' || u.protocol === 'wss:') {
         const ws = new WebSocket(url, ['mqtt'], u.protocol === 'wss:' ? tlsConnectOptions(o.tls) : {});
         ws.once('error', (e) => { clearTimeout(timer); reject(e); });
-        ws.once('open', () => { clearTimeout(timer); resolve(new RawConnection(createWebSocketStream(ws), o)); });
+        ws.once('open', () => {
+          clearTimeout(timer);
+          // ws' stream only ends when the hub closes the WebSocket (it emits no 'close' of its own): destroying it then emits 'close'.
+          const stream = createWebSocketStream(ws);
+          stream.once('end', () => stream.destroy());
+          resolve(new RawConnection(stream, o));
+        });
         return;
       }
       if (u.protocol === 'mqtts:') {

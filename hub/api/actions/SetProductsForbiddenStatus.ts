@@ -16,9 +16,7 @@ export const SetProductsForbiddenStatus: Action = {
     if (status === 0 && ctx.hub.faults.has('api-forbid-not-lifted')) return {};
     for (const productId of productIds) {
       ctx.registry.setProductForbidden(productId, status === 1);
-      if (status !== 1) continue;
-      const { devices } = ctx.registry.listDevices(productId, {}, 0, Number.MAX_SAFE_INTEGER);
-      for (const d of devices) ctx.sessions.disconnect(productId, d.deviceName, 'product forbidden');
+      if (status === 1) ctx.sessions.disconnectProduct(productId, 'product forbidden');
     }
     return {};
   },
