@@ -61,7 +61,21 @@ class OtaDevice {
     return rsp;
   }
 
-  async progress(version: string, progress: Record<string, string>, layout?: (o: unknown) => string): Promise<void> {
+  /**
+   * Reports version `ori` and waits for the update_firmware it must bring while the task is unfinished (OTA-008). Reports
+   * on one topic are handled in order, so once it arrives every earlier report of this device has been handled.
+   */
+  async resend(ori: string): Promise<any> {
+    const start = this.dev.messages.length;
+    await this.dev.publish(this.reportTopic, JSON.stringify({ type: 'report_version', report: { version: ori } }), 1);
+    const m = await this.dev.waitFor((x) => this.dev.messages.indexOf(x) >= start && x.topic === this.updateTopic && parse(x.payload)?.type === 'update_firmware', ROUND_TRIP_LIMIT_MS);
+    if (!m) throw new Error(`no update_firmware on ${this.updateTopic} within ${ROUND_TRIP_LIMIT_MS} ms after report_version ${ori}: the task is no longer unfinished`);
+    const u = parse(m.payload);
+    this.h.expectSchema(O + 'updateMessage', u, `MQTT ${this.updateTopic}`);
+    return u;
+  }
+
+  async progress(version: string, progress: Record<string, unknown>, layout?: (o: unknown) => string): Promise<void> {
     const body = { type: 'report_progress', report: { progress, version } };
     await this.dev.publish(this.reportTopic, layout ? layout(body) : JSON.stringify(body), 1);
   }
@@ -115,6 +129,17 @@ async function taskDevices(h: Harness, version: string, taskId: number): Promise
   });
   return r.Devices ?? [];
 }
+
+/** The device's row of a task: what OTA-018 and OTA-022 compare. */
+async function row(h: Harness, version: string, taskId: number, deviceName: string): Promise<{ Status: number; Percent: number; Retcode: number }> {
+  const r = (await taskDevices(h, version, taskId)).find((x) => x.DeviceName === deviceName);
+  expect(r, `${deviceName} in DescribeFirmwareTaskDevices of task ${taskId}`).toBeDefined();
+  return { Status: r.Status, Percent: r.Percent, Retcode: r.Retcode };
+}
+
+const statistics = (h: Harness, version: string) =>
+  h.api().call<{ SuccessTotal: number; FailureTotal: number; UpgradingTotal: number }>('DescribeFirmwareTaskStatistics', { ProductID: product.productId, FirmwareVersion: version })
+    .then(({ SuccessTotal, FailureTotal, UpgradingTotal }) => ({ SuccessTotal, FailureTotal, UpgradingTotal }));
 
 const batch = (h: Harness, params: Record<string, unknown>) => h.api().call<{ TaskId: number }>('BatchUpdateFirmware', { ProductID: product.productId, ...params });
 
@@ -279,6 +304,79 @@ describe('upgrade tasks', () => {
     expect(await apiCode(api.call('RetryDeviceFirmwareTask', ids))).toBe('FailedOperation.DeviceFirmwareTaskAlreadDone');
     expect(await apiCode(api.call('CancelDeviceFirmwareTask', { ...ids, TaskId: TaskId + 100000 }))).toBe('ResourceNotFound.DeviceFirmwareTaskNotExist');
   });
+});
+
+describe('undocumented progress states', () => {
+  /** A device that got update_firmware from a task of its own; `ori` is the version it reported before (for the OTA-008 barrier). */
+  async function upgrading(h: Harness) {
+    const d = await freshDevice(h);
+    const ori = newVersion('us');
+    await d.reportVersion(ori);
+    const v = newVersion('ut');
+    await upload(h, v, randomBytes(64));
+    const { TaskId } = await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName] });
+    expect(await d.updatesSinceLast()).toHaveLength(1);
+    return { d, ori, v, TaskId };
+  }
+
+  req(['OTA-022', 'OTA-005'], 'a report_progress with a state outside downloading/burning/done/fail changes nothing', async (h) => {
+    const { d, ori, v, TaskId } = await upgrading(h);
+    await d.progress(v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    const before = await row(h, v, TaskId, d.creds.deviceName);
+    expect(before.Percent).toBe(40);
+    const stats = await statistics(h, v);
+    for (const state of ['DONE', 'Done', 'done ', 'success', 'finished', 'failed', 'downloaded', 'upgrading', '', 'constructor', '__proto__', 3, null]) {
+      await d.progress(v, { state, percent: '90', result_code: '-4', result_msg: 'time_out' });
+    }
+    await d.progress(v, { percent: '95', result_code: '0', result_msg: '' }); // no state at all
+    await d.resend(ori); // every report above has been handled
+    expect(await row(h, v, TaskId, d.creds.deviceName), 'the task row after undocumented states').toEqual(before);
+    expect(await statistics(h, v)).toEqual(stats);
+    await d.progress(v, { state: 'downloading', percent: '70', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    expect((await row(h, v, TaskId, d.creds.deviceName)).Percent, 'a documented state is still recorded').toBe(70);
+  });
+
+  const nearMiss = fc.constantFrom<unknown>(
+    'Downloading', 'DOWNLOADING', 'downloading ', ' burning', 'Burning', 'burned', 'burn', 'Done', 'done\n', 'DONE', 'finished', 'success',
+    'succeeded', 'complete', 'Fail', 'failed', 'failure', 'error', 'timeout', 'upgrading', 'updating', 'downloaded', '',
+    'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf',
+  );
+  const documented = ['downloading', 'burning', 'done', 'fail'];
+  const badState = fc.oneof(
+    { weight: 4, arbitrary: nearMiss },
+    { weight: 2, arbitrary: fc.string({ maxLength: 12 }).filter((x) => !documented.includes(x)) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 3, 6, true, null, {}, ['done'], { state: 'done' }) },
+    { weight: 1, arbitrary: fc.constant(undefined) }, // no state key
+  );
+  const badReport = fc.record({
+    state: badState,
+    percent: fc.constantFrom<unknown>('0', '55', '100', 99, undefined),
+    result_code: fc.constantFrom<unknown>('0', '-1', '-4', -5, undefined),
+  });
+
+  reqProperty(['OTA-022', 'OTA-005', 'OTA-018'], 'generated reports with undocumented states leave the task row and statistics as they were',
+    [fc.constantFrom('downloading', 'burning'), fc.array(badReport, { minLength: 1, maxLength: 5 }), fc.constantFrom('downloading', 'done', 'fail')],
+    async (h, first, bad, last) => {
+      const { d, ori, v, TaskId } = await upgrading(h);
+      await d.progress(v, { state: first, percent: '33', result_code: '0', result_msg: '' });
+      await d.resend(ori);
+      const before = await row(h, v, TaskId, d.creds.deviceName);
+      const stats = await statistics(h, v);
+      for (const r of bad) {
+        const progress: Record<string, unknown> = { result_msg: 'time_out' };
+        for (const [k, x] of Object.entries(r)) if (x !== undefined) progress[k] = x;
+        await d.progress(v, progress);
+      }
+      await d.resend(ori);
+      expect(await row(h, v, TaskId, d.creds.deviceName), `row after ${JSON.stringify(bad)}`).toEqual(before);
+      expect(await statistics(h, v)).toEqual(stats);
+      await d.progress(v, { state: last, percent: '80', result_code: last === 'fail' ? '-2' : '0', result_msg: '' });
+      await d.updatesSinceLast(); // the task may be finished now: no resend barrier, the self-loop one
+      const expected = last === 'done' ? { SuccessTotal: 1, FailureTotal: 0, UpgradingTotal: 0 } : last === 'fail' ? { SuccessTotal: 0, FailureTotal: 1, UpgradingTotal: 0 } : { SuccessTotal: 0, FailureTotal: 0, UpgradingTotal: 1 };
+      expect(await statistics(h, v), `statistics after a final ${last}`).toEqual(expected);
+    }, { numRuns: 12 });
 });
 
 describe('downloads', () => {

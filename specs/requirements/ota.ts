@@ -50,4 +50,7 @@ export const ota = {
   'OTA-021': { level: 'SHOULD', capability: 'test-clock', source: 'protocol.md §4.3, §11 (TimeoutInterval)', title: 'An upgrade that outlasts TimeoutInterval fails',
     statement: 'A device that has not reported done within the task\'s TimeoutInterval is counted as failed.',
     choice: 'The meaning of TimeoutInterval is inferred from its name and range.', tags: ['unconfirmed', 'slow'] },
+  'OTA-022': { level: 'MUST', capability: 'ota', source: 'protocol.md §4.1 (States: downloading, burning, done, fail); seed §1.4.3', title: 'Progress reports with an undocumented state change nothing',
+    statement: 'A report_progress whose progress.state is not exactly one of "downloading", "burning", "done" or "fail" (another case or spelling, surrounding spaces, any other string, a non-string, no state at all) changes nothing: the device\'s DescribeFirmwareTaskDevices row (Status, Percent, Retcode) and DescribeFirmwareTaskStatistics stay as they were, and a later report with a documented state is recorded as usual.',
+    choice: 'Ignoring such a report, rather than failing the upgrade, is the reference hub\'s choice; the sources list exactly these four states and nothing acknowledges a report.', tags: ['unconfirmed', 'negative'] },
 } as const satisfies Record<string, Requirement>;

@@ -112,7 +112,9 @@ export class OtaEngine {
   private onProgress(m: DeviceMessage, version: unknown, progress: unknown): void {
     if (typeof progress !== 'object' || progress === null) return this.ctx.log(`ota: ${m.productId}/${m.deviceName} report_progress without a progress object; ignored`);
     const p = progress as { state?: unknown; percent?: unknown; result_code?: unknown; result_msg?: unknown };
-    const status = typeof p.state === 'string' ? PROGRESS_STATUS[p.state] : undefined;
+    // OTA-022: exactly the four documented states; anything else changes nothing
+    let status = typeof p.state === 'string' && Object.hasOwn(PROGRESS_STATUS, p.state) ? PROGRESS_STATUS[p.state] : undefined;
+    if (status === undefined && this.ctx.faults.has('ota-any-progress-state')) status = DEVICE_STATUS.downloading;
     if (status === undefined) return this.ctx.log(`ota: ${m.productId}/${m.deviceName} unknown progress state ${JSON.stringify(p.state)}; ignored`);
     const open = this.openEntry(m.productId, m.deviceName);
     if (!open || (typeof version === 'string' && version !== open.version)) return;
