@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { apiErrorCode as apiCode } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
-import { type Harness, req, reqProperty } from './support/harness.js';
+import { advanceTestClock } from '../src/client/test-clock.js';
+import { currentTarget, type Harness, req, reqProperty } from './support/harness.js';
 import { type DeviceCredentials, uniqueName, useProduct } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
@@ -377,6 +378,32 @@ describe('undocumented progress states', () => {
       const expected = last === 'done' ? { SuccessTotal: 1, FailureTotal: 0, UpgradingTotal: 0 } : last === 'fail' ? { SuccessTotal: 0, FailureTotal: 1, UpgradingTotal: 0 } : { SuccessTotal: 0, FailureTotal: 0, UpgradingTotal: 1 };
       expect(await statistics(h, v), `statistics after a final ${last}`).toEqual(expected);
     }, { numRuns: 12 });
+});
+
+describe('TimeoutInterval', () => {
+  /** The hub's test-clock offset in seconds; undefined without a test clock (with --long, nothing else moves time). */
+  async function clockOffset(h: Harness): Promise<number | undefined> {
+    return h.target.capabilities.includes('test-clock') ? (await advanceTestClock(h.api(), 0)).OffsetSeconds : undefined;
+  }
+
+  req(['OTA-021', 'OTA-018'], 'an upgrade still running TimeoutInterval after update_firmware is counted as failed, and not halfway', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('to');
+    await upload(h, v, randomBytes(64));
+    const start = await clockOffset(h);
+    await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName], TimeoutInterval: 60 });
+    expect(await d.updatesSinceLast()).toHaveLength(1);
+    await d.progress(v, { state: 'downloading', percent: '20', result_code: '0', result_msg: '' });
+    await d.updatesSinceLast();
+    await h.advanceClock(30);
+    const halfway = await statistics(h, v);
+    const end = await clockOffset(h);
+    // suites share the hub's clock: when another test advanced it meanwhile, halfway is not halfway
+    if (start === undefined || end! - start === 30) expect(halfway, '30 s into a 60 s TimeoutInterval').toEqual({ SuccessTotal: 0, FailureTotal: 0, UpgradingTotal: 1 });
+    else h.trace.add('test-clock', `the hub clock moved ${end! - start} s instead of 30 s (another test advanced it): the halfway check is skipped`);
+    await h.advanceClock(31);
+    expect(await statistics(h, v), '61 s into a 60 s TimeoutInterval').toEqual({ SuccessTotal: 0, FailureTotal: 1, UpgradingTotal: 0 });
+  }, { timeout: currentTarget().capabilities.includes('test-clock') ? 60_000 : 240_000 });
 });
 
 describe('downloads', () => {

@@ -48,14 +48,23 @@ export class OtaEngine {
     const online = this.ctx.sessions.isOnline(e.product_id, e.device_name);
     if (!online) return;
     const status = e.status === DEVICE_STATUS.waiting ? DEVICE_STATUS.notified : e.status;
-    this.store.updateEntry({ ...e, status, last_process: this.nowS, notified_ms: this.ctx.clock.now() });
+    this.store.updateEntry({ ...e, status, last_process: this.nowS, notified_ms: this.ctx.clock.advanced() });
     void this.ctx.publish(`$ota/update/${e.product_id}/${e.device_name}`, this.updateMessage(f), 1)
       .catch((err) => this.ctx.log(`ota: update_firmware to ${e.product_id}/${e.device_name} failed: ${String(err)}`));
   }
 
+  /**
+   * Fails the upgrades that outlasted their task's TimeoutInterval (OTA-021). Measured on the hub's retention clock,
+   * which the test clock advances (hub/clock.ts), so the timeout is testable without waiting.
+   */
+  expire(): void {
+    if (this.ctx.faults.has('ota-no-timeout')) return;
+    this.store.expire(this.ctx.clock.advanced(), this.nowS);
+  }
+
   /** The device's unfinished entry, if any (a device upgrades one task at a time: OTA-017). */
   openEntry(productId: string, deviceName: string): (TaskDevice & { version: string }) | undefined {
-    this.store.expire(this.ctx.clock.now());
+    this.expire();
     for (const e of this.store.entriesOfDevice(productId, deviceName)) {
       if (!UNFINISHED.includes(e.status)) continue;
       const t = this.store.task(e.task_id);
