@@ -22,6 +22,7 @@ export const FAULTS = {
   'ota-wrong-md5': 'OTA: update_firmware carries an md5sum that does not match the file',
   'ota-any-progress-state': 'OTA: a report_progress with a state other than downloading/burning/done/fail is recorded as downloading',
   'ota-no-timeout': "OTA: an upgrade that outlasts its task's TimeoutInterval is never failed",
+  'ota-url-with-port': "OTA: firmware URLs name the cloud API's address with its port instead of the firmware base URL",
   'config-ignore-disabled': 'remote config: a get is answered with the configuration (result 0) while config is disabled',
   'config-no-legacy-topics': 'remote config: the older $config/report -> $config/update pair is not served',
   'drop-offline-qos1': 'sessions: QoS 1 messages for an offline persistent session are not stored',

@@ -18,6 +18,8 @@ import { createQos } from './qos/index.js';
 import { createServiceContext } from './services/context.js';
 import { SERVICES } from './services/index.js';
 import { DEFAULT_RRPC_TIMEOUT_MS } from './services/rrpc/timeout.js';
+import { firmwareBaseUrl } from './services/ota/index.js';
+import { checkFirmwareBaseUrl } from './services/ota/url.js';
 import type { HttpRoute, HubService } from './services/types.js';
 import { TlsAuthority } from './tls/authority.js';
 import { serverOptions, verifySecured } from './tls/transport.js';
@@ -47,6 +49,14 @@ export interface HubOptions {
   wssPort?: number;
   /** The CA (PEM certificate and its private key) that issues the server and device certificates; default: created at first start and kept in the registry. */
   tls?: { caCert: string; caKey: string };
+  /**
+   * Where firmware download URLs (update_firmware, GetCOSURL) start, e.g. http://firmware.example.com behind a proxy
+   * on port 80; a default port is left out (OTA-012). Default: the firmware listener's URL, else the cloud API's.
+   */
+  firmwareBaseUrl?: string;
+  /** Also serve firmware downloads, and nothing else, on this port (80 gives URLs without a port) of firmwareHost (default: host). */
+  firmwarePort?: number;
+  firmwareHost?: string;
 }
 
 export interface RunningHub {
@@ -57,6 +67,8 @@ export interface RunningHub {
   faults: string[];
   /** The hub's clock (advance it to test limits measured in hours). */
   clock: Clock;
+  /** Where firmware download URLs start (no port when the firmware server is on the scheme's default port). */
+  firmwareBaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -123,7 +135,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
   };
-  const settings = { rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS) };
+  const settings = {
+    rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS),
+    ...(options.firmwareBaseUrl !== undefined ? { firmwareBaseUrl: checkFirmwareBaseUrl('firmwareBaseUrl', options.firmwareBaseUrl) } : {}),
+    ...(options.firmwarePort !== undefined ? { firmwareListen: { host: options.firmwareHost ?? host, port: checkPort('firmwarePort', options.firmwarePort, 0) } } : {}),
+  };
   const clock = createClock(options.now ?? Date.now);
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
@@ -177,7 +193,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       wss: url('wss', broker.wssPort!, '/mqtt'),
     };
     hub.apiUrl = endpoints.api;
-    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}; faults: ${[...faults].join(', ') || 'none'}`);
+    const firmware = firmwareBaseUrl(hub) ?? endpoints.api;
+    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, firmware ${firmware}; faults: ${[...faults].join(', ') || 'none'}`);
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
@@ -188,6 +205,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       tls: { caCert: authority.ca.cert },
       faults: [...faults],
       clock,
+      firmwareBaseUrl: firmware,
       close() {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));

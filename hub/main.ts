@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeFaults, startHub, type HubOptions } from './index.js';
 import { isFaultName } from './faults.js';
+import { checkFirmwareBaseUrl, namesPort } from './services/ota/url.js';
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -25,6 +26,11 @@ const USAGE = `usage: hubcheck hub [options]
   --ca-key FILE        first start and kept with --data); both or neither (env HUB_CA_CERT, HUB_CA_KEY)
   --ca-file FILE       write the CA certificate clients must trust to FILE (also served at GET <api>/hub/ca.pem)
   --api-port N         cloud API over HTTP (default 8081; env HUB_API_PORT)
+  --firmware-port N    also serve firmware downloads, and nothing else, on this port (e.g. 80, so that firmware URLs
+                       need no port, as the C SDK requires; env HUB_FIRMWARE_PORT)
+  --firmware-base-url URL
+                       where firmware URLs start, e.g. http://fw.example.com behind a proxy on port 80 (default: the
+                       --firmware-port listener, else the cloud API; env HUB_FIRMWARE_BASE_URL)
   --data FILE          SQLite registry file (default: in memory; env HUB_DATA)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
@@ -46,6 +52,14 @@ function port(flag: string, value: string): number {
 function millis(flag: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600_000) throw new UsageError(`${flag} must be a number of milliseconds from 1 to 600000 (got "${value}")`);
   return Number(value);
+}
+
+function baseUrl(flag: string, value: string): string {
+  try {
+    return checkFirmwareBaseUrl(flag, value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** Turns argv and HUB_* variables into HubOptions (flags win over the environment). */
@@ -70,6 +84,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if (env['HUB_SECRET_ID']) options.secretId = env['HUB_SECRET_ID'];
   if (env['HUB_SECRET_KEY']) options.secretKey = env['HUB_SECRET_KEY'];
   if (env['HUB_RRPC_TIMEOUT']) options.rrpcTimeoutMs = millis('HUB_RRPC_TIMEOUT', env['HUB_RRPC_TIMEOUT']);
+  if (env['HUB_FIRMWARE_PORT']) options.firmwarePort = port('HUB_FIRMWARE_PORT', env['HUB_FIRMWARE_PORT']);
+  if (env['HUB_FIRMWARE_BASE_URL']) options.firmwareBaseUrl = baseUrl('HUB_FIRMWARE_BASE_URL', env['HUB_FIRMWARE_BASE_URL']);
   const faults = (env['HUB_FAULTS'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   let help = false;
   let verbose = false;
@@ -99,6 +115,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--ca-key': caKey = readPem(flag, value()); break;
       case '--ca-file': caFile = value(); break;
       case '--api-port': options.apiPort = port(flag, value()); break;
+      case '--firmware-port': options.firmwarePort = port(flag, value()); break;
+      case '--firmware-base-url': options.firmwareBaseUrl = baseUrl(flag, value()); break;
       case '--data': options.dataFile = value(); break;
       case '--secret-id': options.secretId = value(); break;
       case '--secret-key': options.secretKey = value(); break;
@@ -125,7 +143,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
 }
 
 /** A target descriptor (YAML) describing this running hub as an external target. */
-export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string } }): string {
+export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string }; firmwareBaseUrl?: string }): string {
   return [
     `name: ${JSON.stringify(`reference hub${hub.faults.length ? ` (faults: ${hub.faults.join(', ')})` : ''}`)}`,
     'launcher: external',
@@ -136,6 +154,8 @@ export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; a
     ...(hub.endpoints.mqtts ? [`  mqtts: ${hub.endpoints.mqtts}`] : []),
     ...(hub.endpoints.wss ? [`  wss: ${hub.endpoints.wss}`] : []),
     ...(hub.tls ? ['tls:', '  ca: |', ...hub.tls.caCert.trimEnd().split('\n').map((l) => `    ${l}`)] : []),
+    // OTA-012: firmware URLs naming a port cannot be fetched by the C SDK (serve firmware on 80: --firmware-port 80)
+    ...(hub.firmwareBaseUrl !== undefined && namesPort(hub.firmwareBaseUrl) ? ['capabilities:', '  missing: [firmware-default-port]'] : []),
     'cloudApi:',
     `  secretId: ${JSON.stringify(hub.credentials.secretId)}`,
     `  secretKey: ${JSON.stringify(hub.credentials.secretKey)}`,
@@ -204,6 +224,7 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`  WSS        ${hub.endpoints.wss}`);
   out(`  CA cert    ${hub.endpoints.api}/hub/ca.pem${parsed.caFile ? ` (written to ${parsed.caFile})` : ''}`);
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
+  out(`  firmware   ${hub.firmwareBaseUrl}/firmware/...${namesPort(hub.firmwareBaseUrl) ? '  (names a port: the C SDK cannot download from it; see --firmware-port)' : ''}`);
   out(`  SecretId   ${hub.credentials.secretId}`);
   out(`  SecretKey  ${hub.credentials.secretKey}`);
   if (parsed.caFile) {

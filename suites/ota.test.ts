@@ -1,6 +1,8 @@
 // Firmware upgrade: $ota reports and commands, the firmware download server (Range, Content-Length), firmware actions and tasks (protocol.md §4).
 import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
+import { request as requestTls } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { apiErrorCode as apiCode } from '../src/client/cloud-api.js';
@@ -100,8 +102,31 @@ interface Download { status: number; headers: Record<string, string | string[] |
 /** GET with node:http so headers are seen as sent (Content-Length, Transfer-Encoding). */
 function download(h: Harness, url: string, headers: Record<string, string> = {}): Promise<Download> {
   h.trace.add('http', `→ GET ${url} ${JSON.stringify(headers)}`);
+  return collect(h, url, (done) => request(url, { method: 'GET', headers, timeout: 10_000 }, done));
+}
+
+/** What a small embedded HTTP client (the C SDK's) makes of a URL: host = everything between :// and the first /, port = the scheme's default. */
+function strictParse(url: string): { secure: boolean; host: string; port: number; path: string } | undefined {
+  const m = /^(https?):\/\/([^/]*)(\/.*)?$/i.exec(url);
+  if (!m) return undefined;
+  const secure = m[1]!.toLowerCase() === 'https';
+  return { secure, host: m[2]!, port: secure ? 443 : 80, path: m[3] ?? '/' };
+}
+
+/** GET as the C SDK's HTTP client does it: to the strictly parsed host at the scheme's default port, Host naming that host. */
+function strictDownload(h: Harness, url: string, headers: Record<string, string> = {}): Promise<Download> {
+  const s = strictParse(url);
+  if (!s) throw new Error(`${url} is not an http:// or https:// URL`);
+  const options: RequestOptions = { host: s.host, port: s.port, path: s.path, method: 'GET', headers: { Host: s.host, ...headers }, timeout: 10_000 };
+  h.trace.add('http', `→ GET ${s.path} on ${s.host} port ${s.port} (${url} read as an embedded client does) ${JSON.stringify(headers)}`);
+  // https: the real service's certificates (system roots) or the target's own CA
+  const ca = [...rootCertificates, ...(h.target.tls ? [h.target.tls.ca] : [])];
+  return collect(h, url, (done) => (s.secure ? requestTls({ ...options, ca }, done) : request(options, done)));
+}
+
+function collect(h: Harness, url: string, send: (done: (res: import('node:http').IncomingMessage) => void) => import('node:http').ClientRequest): Promise<Download> {
   return new Promise((resolve, reject) => {
-    const r = request(url, { method: 'GET', headers, timeout: 10_000 }, (res) => {
+    const r = send((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -407,6 +432,26 @@ describe('TimeoutInterval', () => {
 });
 
 describe('downloads', () => {
+  req(['OTA-012', 'OTA-001', 'OTA-015'], 'firmware URLs name no port: an embedded client reading up to the first / as the host downloads and resumes at the default port', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('dp');
+    const bytes = await upload(h, v, randomBytes(3000));
+    await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName] });
+    const [notice] = await d.updatesSinceLast();
+    expect(notice, 'update_firmware').toBeDefined();
+    const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+    for (const [what, url] of [['update_firmware url', notice.url], ['GetCOSURL Url', Url]] as const) {
+      const s = strictParse(url);
+      expect(s, `${what} ${url}: http:// or https://`).toBeDefined();
+      expect(s!.host, `${what} ${url}: an embedded client looks up "${s!.host}" as the host name and connects to port ${s!.port}`).not.toMatch(/:/);
+      const whole = await strictDownload(h, url);
+      expectWhole(whole, bytes);
+      expect(md5(whole.body), `${what}: the file has the md5sum of update_firmware`).toBe(notice.md5sum);
+      const resumed = await strictDownload(h, url, { Range: `bytes=1000-${bytes.length}` }); // the C SDK's resume
+      expect(resumed.status).toBe(206);
+      expect(resumed.body.equals(bytes.subarray(1000)), `${what}: the resumed bytes`).toBe(true);
+    }
+  });
   req(['OTA-011'], 'Range resumes a download with 206, also when the end runs one byte past the file (C SDK)', async (h) => {
     const v = newVersion('g');
     const bytes = await upload(h, v, randomBytes(5000));

@@ -21,6 +21,10 @@ export interface DeviceMessage {
 export interface HubSettings {
   /** How long PublishRRPCMessage waits for the device's answer (HubOptions.rrpcTimeoutMs). */
   rrpcTimeoutMs: number;
+  /** The base of firmware download URLs, normalized (HubOptions.firmwareBaseUrl); default: the firmware listener's or the API's URL. */
+  firmwareBaseUrl?: string;
+  /** An extra HTTP listener serving only firmware downloads (HubOptions.firmwarePort, firmwareHost), e.g. on port 80. */
+  firmwareListen?: { host: string; port: number };
 }
 
 export interface ServiceContext {

@@ -30,6 +30,7 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'ota-wrong-md5': { requirements: ['OTA-001', 'OTA-008'], suites: ['suites/ota.test.ts'] },
   'ota-any-progress-state': { requirements: ['OTA-022'], suites: ['suites/ota.test.ts'] },
   'ota-no-timeout': { requirements: ['OTA-021'], suites: ['suites/ota.test.ts'] },
+  'ota-url-with-port': { requirements: ['OTA-012'], suites: ['suites/ota.test.ts'] },
   'shadow-delta-by-reference': { requirements: ['SHADOW-012'], suites: ['suites/shadow.test.ts'] },
   'shadow-delta-key-order': { requirements: ['SHADOW-012'], suites: ['suites/shadow.test.ts'] },
   'shadow-shallow-merge': { requirements: ['SHADOW-027'], suites: ['suites/shadow.test.ts'] },

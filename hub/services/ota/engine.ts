@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { DeviceMessage, ServiceContext } from '../types.js';
 import { DEVICE_STATUS, OtaStore, UNFINISHED, type Firmware, type TaskDevice } from './store.js';
+import { normalizeBase } from './url.js';
 
 const PROGRESS_STATUS: Record<string, number> = {
   downloading: DEVICE_STATUS.downloading,
@@ -20,6 +21,8 @@ function intOf(v: unknown): number | undefined {
 
 export class OtaEngine {
   readonly store: OtaStore;
+  /** The URL of the firmware-only listener, when the hub runs one (HubOptions.firmwarePort). */
+  listenerUrl?: string;
   constructor(readonly ctx: ServiceContext) {
     this.store = new OtaStore(ctx.registry.db);
   }
@@ -28,10 +31,18 @@ export class OtaEngine {
     return Math.floor(this.ctx.clock.now() / 1000);
   }
 
-  /** The download URL of a firmware, on the API port (OTA-012: the port is named; see hub/README.md). */
+  /**
+   * Where firmware URLs start: the configured base URL, else the firmware listener's, else the API's; a default port is
+   * left out (OTA-012: the C SDK cannot fetch a URL naming a port, ":80" included).
+   */
+  baseUrl(): string {
+    if (this.ctx.faults.has('ota-url-with-port')) return this.ctx.apiUrl ?? 'http://127.0.0.1';
+    return normalizeBase(this.ctx.settings.firmwareBaseUrl ?? this.listenerUrl ?? this.ctx.apiUrl ?? 'http://127.0.0.1');
+  }
+
+  /** The download URL of a firmware (update_firmware.url and GetCOSURL). */
   firmwareUrl(productId: string, version: string): string {
-    const base = this.ctx.apiUrl ?? 'http://127.0.0.1';
-    return `${base}/firmware/${encodeURIComponent(productId)}/${encodeURIComponent(version)}`;
+    return `${this.baseUrl()}/firmware/${encodeURIComponent(productId)}/${encodeURIComponent(version)}`;
   }
 
   updateMessage(f: Firmware): string {
