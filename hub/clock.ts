@@ -10,8 +10,8 @@ export interface Clock {
   wall(): number;
   /**
    * The hub's retention clock: now() plus what a test has advanced it by. Only the 24 h limits of persistent
-   * sessions read it (offline message and session expiry), so advancing it never breaks a client's view or the
-   * work of other suites running against the same hub at the same time.
+   * sessions (offline message and session expiry) and OTA's TimeoutInterval read it, so advancing it never breaks a
+   * client's view or the work of other suites running against the same hub at the same time.
    */
   advanced(): number;
   /** Moves the hub's time forward; never backwards. */

@@ -18,6 +18,8 @@ import { createQos } from './qos/index.js';
 import { createServiceContext } from './services/context.js';
 import { SERVICES } from './services/index.js';
 import { DEFAULT_RRPC_TIMEOUT_MS } from './services/rrpc/timeout.js';
+import { firmwareBaseUrl } from './services/ota/index.js';
+import { checkFirmwareBaseUrl } from './services/ota/url.js';
 import type { HttpRoute, HubService } from './services/types.js';
 import { TlsAuthority } from './tls/authority.js';
 import { createHttpsEndpoint } from './tls/https.js';
@@ -53,6 +55,14 @@ export interface HubOptions {
   httpsPort?: number;
   /** More names for the server certificate (`--tls-hostname`), besides the listen host, loopback names and the SDKs' Tencent device domains (hub/tls/names.ts). */
   tlsHostnames?: string[];
+  /**
+   * Where firmware download URLs (update_firmware, GetCOSURL) start, e.g. http://firmware.example.com behind a proxy
+   * on port 80; a default port is left out (OTA-012). Default: the firmware listener's URL, else the cloud API's.
+   */
+  firmwareBaseUrl?: string;
+  /** Also serve firmware downloads, and nothing else, on this port (80 gives URLs without a port) of firmwareHost (default: host). */
+  firmwarePort?: number;
+  firmwareHost?: string;
 }
 
 export interface RunningHub {
@@ -63,6 +73,8 @@ export interface RunningHub {
   faults: string[];
   /** The hub's clock (advance it to test limits measured in hours). */
   clock: Clock;
+  /** Where firmware download URLs start (no port when the firmware server is on the scheme's default port). */
+  firmwareBaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -130,7 +142,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
   };
-  const settings = { rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS), devicesPerProduct: quotas.devicesPerProduct };
+  const settings = {
+    rrpcTimeoutMs: checkTimeout('rrpcTimeoutMs', options.rrpcTimeoutMs, DEFAULT_RRPC_TIMEOUT_MS),
+    devicesPerProduct: quotas.devicesPerProduct,
+    ...(options.firmwareBaseUrl !== undefined ? { firmwareBaseUrl: checkFirmwareBaseUrl('firmwareBaseUrl', options.firmwareBaseUrl) } : {}),
+    ...(options.firmwarePort !== undefined ? { firmwareListen: { host: options.firmwareHost ?? host, port: checkPort('firmwarePort', options.firmwarePort, 0) } } : {}),
+  };
   const clock = createClock(options.now ?? Date.now);
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
@@ -190,7 +207,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       https: url('https', boundHttpsPort),
     };
     hub.apiUrl = endpoints.api;
-    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}; faults: ${[...faults].join(', ') || 'none'}`);
+    const firmware = firmwareBaseUrl(hub) ?? endpoints.api;
+    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}, firmware ${firmware}; faults: ${[...faults].join(', ') || 'none'}`);
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
@@ -202,6 +220,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       tls: { caCert: authority.ca.cert },
       faults: [...faults],
       clock,
+      firmwareBaseUrl: firmware,
       close() {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describeFaults, startHub, type HubOptions } from './index.js';
 import { isFaultName } from './faults.js';
 import { checkProductId, checkServerName, hostsFileLines, isIpAddress } from './tls/names.js';
+import { checkFirmwareBaseUrl, namesPort } from './services/ota/url.js';
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -32,6 +33,11 @@ const USAGE = `usage: hubcheck hub [options]
   --print-hosts PID    print the hosts-file lines that send the official SDKs of product PID to this hub, and exit;
                        repeatable (the address is --host, or 127.0.0.1); see docs/official-sdks.md
   --api-port N         cloud API over HTTP (default 8081; env HUB_API_PORT)
+  --firmware-port N    also serve firmware downloads, and nothing else, on this port (e.g. 80, so that firmware URLs
+                       need no port, as the C SDK requires; env HUB_FIRMWARE_PORT)
+  --firmware-base-url URL
+                       where firmware URLs start, e.g. http://fw.example.com behind a proxy on port 80 (default: the
+                       --firmware-port listener, else the cloud API; env HUB_FIRMWARE_BASE_URL)
   --data FILE          SQLite registry file (default: in memory; env HUB_DATA)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
@@ -71,6 +77,14 @@ function productId(flag: string, value: string): string {
   }
 }
 
+function baseUrl(flag: string, value: string): string {
+  try {
+    return checkFirmwareBaseUrl(flag, value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 /** Turns argv and HUB_* variables into HubOptions (flags win over the environment). */
 function readPem(flag: string, file: string): string {
   try {
@@ -96,6 +110,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if (env['HUB_HTTPS_PORT']) options.httpsPort = port('HUB_HTTPS_PORT', env['HUB_HTTPS_PORT']);
   const tlsHostnames = (env['HUB_TLS_HOSTNAMES'] ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => serverName('HUB_TLS_HOSTNAMES', h));
   const printHosts: string[] = [];
+  if (env['HUB_FIRMWARE_PORT']) options.firmwarePort = port('HUB_FIRMWARE_PORT', env['HUB_FIRMWARE_PORT']);
+  if (env['HUB_FIRMWARE_BASE_URL']) options.firmwareBaseUrl = baseUrl('HUB_FIRMWARE_BASE_URL', env['HUB_FIRMWARE_BASE_URL']);
   const faults = (env['HUB_FAULTS'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   let help = false;
   let verbose = false;
@@ -128,6 +144,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--tls-hostname': tlsHostnames.push(serverName(flag, value())); break;
       case '--print-hosts': printHosts.push(productId(flag, value())); break;
       case '--api-port': options.apiPort = port(flag, value()); break;
+      case '--firmware-port': options.firmwarePort = port(flag, value()); break;
+      case '--firmware-base-url': options.firmwareBaseUrl = baseUrl(flag, value()); break;
       case '--data': options.dataFile = value(); break;
       case '--secret-id': options.secretId = value(); break;
       case '--secret-key': options.secretKey = value(); break;
@@ -155,7 +173,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
 }
 
 /** A target descriptor (YAML) describing this running hub as an external target. */
-export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string; https?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string } }): string {
+export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string; https?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string }; firmwareBaseUrl?: string }): string {
   return [
     `name: ${JSON.stringify(`reference hub${hub.faults.length ? ` (faults: ${hub.faults.join(', ')})` : ''}`)}`,
     'launcher: external',
@@ -167,6 +185,8 @@ export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; a
     ...(hub.endpoints.wss ? [`  wss: ${hub.endpoints.wss}`] : []),
     ...(hub.endpoints.https ? [`  https: ${hub.endpoints.https}`] : []),
     ...(hub.tls ? ['tls:', '  ca: |', ...hub.tls.caCert.trimEnd().split('\n').map((l) => `    ${l}`)] : []),
+    // OTA-012: firmware URLs naming a port cannot be fetched by the C SDK (serve firmware on 80: --firmware-port 80)
+    ...(hub.firmwareBaseUrl !== undefined && namesPort(hub.firmwareBaseUrl) ? ['capabilities:', '  missing: [firmware-default-port]'] : []),
     'cloudApi:',
     `  secretId: ${JSON.stringify(hub.credentials.secretId)}`,
     `  secretKey: ${JSON.stringify(hub.credentials.secretKey)}`,
@@ -241,6 +261,7 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`  HTTPS      ${hub.endpoints.https}  (device HTTP endpoints: /device/publish, /device/reportlog, firmware)`);
   out(`  CA cert    ${hub.endpoints.api}/hub/ca.pem${parsed.caFile ? ` (written to ${parsed.caFile})` : ''}`);
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
+  out(`  firmware   ${hub.firmwareBaseUrl}/firmware/...${namesPort(hub.firmwareBaseUrl) ? '  (names a port: the C SDK cannot download from it; see --firmware-port)' : ''}`);
   out(`  SecretId   ${hub.credentials.secretId}`);
   out(`  SecretKey  ${hub.credentials.secretKey}`);
   if (parsed.caFile) {

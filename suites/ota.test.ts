@@ -1,11 +1,14 @@
 // Firmware upgrade: $ota reports and commands, the firmware download server (Range, Content-Length), firmware actions and tasks (protocol.md §4).
 import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
+import { request as requestTls } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { apiErrorCode as apiCode } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
-import { type Harness, req, reqProperty } from './support/harness.js';
+import { advanceTestClock } from '../src/client/test-clock.js';
+import { currentTarget, type Harness, req, reqProperty } from './support/harness.js';
 import { type DeviceCredentials, uniqueName, useProduct } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
@@ -61,7 +64,21 @@ class OtaDevice {
     return rsp;
   }
 
-  async progress(version: string, progress: Record<string, string>, layout?: (o: unknown) => string): Promise<void> {
+  /**
+   * Reports version `ori` and waits for the update_firmware it must bring while the task is unfinished (OTA-008). Reports
+   * on one topic are handled in order, so once it arrives every earlier report of this device has been handled.
+   */
+  async resend(ori: string): Promise<any> {
+    const start = this.dev.messages.length;
+    await this.dev.publish(this.reportTopic, JSON.stringify({ type: 'report_version', report: { version: ori } }), 1);
+    const m = await this.dev.waitFor((x) => this.dev.messages.indexOf(x) >= start && x.topic === this.updateTopic && parse(x.payload)?.type === 'update_firmware', ROUND_TRIP_LIMIT_MS);
+    if (!m) throw new Error(`no update_firmware on ${this.updateTopic} within ${ROUND_TRIP_LIMIT_MS} ms after report_version ${ori}: the task is no longer unfinished`);
+    const u = parse(m.payload);
+    this.h.expectSchema(O + 'updateMessage', u, `MQTT ${this.updateTopic}`);
+    return u;
+  }
+
+  async progress(version: string, progress: Record<string, unknown>, layout?: (o: unknown) => string): Promise<void> {
     const body = { type: 'report_progress', report: { progress, version } };
     await this.dev.publish(this.reportTopic, layout ? layout(body) : JSON.stringify(body), 1);
   }
@@ -85,8 +102,31 @@ interface Download { status: number; headers: Record<string, string | string[] |
 /** GET with node:http so headers are seen as sent (Content-Length, Transfer-Encoding). */
 function download(h: Harness, url: string, headers: Record<string, string> = {}): Promise<Download> {
   h.trace.add('http', `→ GET ${url} ${JSON.stringify(headers)}`);
+  return collect(h, url, (done) => request(url, { method: 'GET', headers, timeout: 10_000 }, done));
+}
+
+/** What a small embedded HTTP client (the C SDK's) makes of a URL: host = everything between :// and the first /, port = the scheme's default. */
+function strictParse(url: string): { secure: boolean; host: string; port: number; path: string } | undefined {
+  const m = /^(https?):\/\/([^/]*)(\/.*)?$/i.exec(url);
+  if (!m) return undefined;
+  const secure = m[1]!.toLowerCase() === 'https';
+  return { secure, host: m[2]!, port: secure ? 443 : 80, path: m[3] ?? '/' };
+}
+
+/** GET as the C SDK's HTTP client does it: to the strictly parsed host at the scheme's default port, Host naming that host. */
+function strictDownload(h: Harness, url: string, headers: Record<string, string> = {}): Promise<Download> {
+  const s = strictParse(url);
+  if (!s) throw new Error(`${url} is not an http:// or https:// URL`);
+  const options: RequestOptions = { host: s.host, port: s.port, path: s.path, method: 'GET', headers: { Host: s.host, ...headers }, timeout: 10_000 };
+  h.trace.add('http', `→ GET ${s.path} on ${s.host} port ${s.port} (${url} read as an embedded client does) ${JSON.stringify(headers)}`);
+  // https: the real service's certificates (system roots) or the target's own CA
+  const ca = [...rootCertificates, ...(h.target.tls ? [h.target.tls.ca] : [])];
+  return collect(h, url, (done) => (s.secure ? requestTls({ ...options, ca }, done) : request(options, done)));
+}
+
+function collect(h: Harness, url: string, send: (done: (res: import('node:http').IncomingMessage) => void) => import('node:http').ClientRequest): Promise<Download> {
   return new Promise((resolve, reject) => {
-    const r = request(url, { method: 'GET', headers, timeout: 10_000 }, (res) => {
+    const r = send((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -115,6 +155,17 @@ async function taskDevices(h: Harness, version: string, taskId: number): Promise
   });
   return r.Devices ?? [];
 }
+
+/** The device's row of a task: what OTA-018 and OTA-022 compare. */
+async function row(h: Harness, version: string, taskId: number, deviceName: string): Promise<{ Status: number; Percent: number; Retcode: number }> {
+  const r = (await taskDevices(h, version, taskId)).find((x) => x.DeviceName === deviceName);
+  expect(r, `${deviceName} in DescribeFirmwareTaskDevices of task ${taskId}`).toBeDefined();
+  return { Status: r.Status, Percent: r.Percent, Retcode: r.Retcode };
+}
+
+const statistics = (h: Harness, version: string) =>
+  h.api().call<{ SuccessTotal: number; FailureTotal: number; UpgradingTotal: number }>('DescribeFirmwareTaskStatistics', { ProductID: product.productId, FirmwareVersion: version })
+    .then(({ SuccessTotal, FailureTotal, UpgradingTotal }) => ({ SuccessTotal, FailureTotal, UpgradingTotal }));
 
 const batch = (h: Harness, params: Record<string, unknown>) => h.api().call<{ TaskId: number }>('BatchUpdateFirmware', { ProductID: product.productId, ...params });
 
@@ -281,7 +332,126 @@ describe('upgrade tasks', () => {
   });
 });
 
+describe('undocumented progress states', () => {
+  /** A device that got update_firmware from a task of its own; `ori` is the version it reported before (for the OTA-008 barrier). */
+  async function upgrading(h: Harness) {
+    const d = await freshDevice(h);
+    const ori = newVersion('us');
+    await d.reportVersion(ori);
+    const v = newVersion('ut');
+    await upload(h, v, randomBytes(64));
+    const { TaskId } = await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName] });
+    expect(await d.updatesSinceLast()).toHaveLength(1);
+    return { d, ori, v, TaskId };
+  }
+
+  req(['OTA-022', 'OTA-005'], 'a report_progress with a state outside downloading/burning/done/fail changes nothing', async (h) => {
+    const { d, ori, v, TaskId } = await upgrading(h);
+    await d.progress(v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    const before = await row(h, v, TaskId, d.creds.deviceName);
+    expect(before.Percent).toBe(40);
+    const stats = await statistics(h, v);
+    for (const state of ['DONE', 'Done', 'done ', 'success', 'finished', 'failed', 'downloaded', 'upgrading', '', 'constructor', '__proto__', 3, null]) {
+      await d.progress(v, { state, percent: '90', result_code: '-4', result_msg: 'time_out' });
+    }
+    await d.progress(v, { percent: '95', result_code: '0', result_msg: '' }); // no state at all
+    await d.resend(ori); // every report above has been handled
+    expect(await row(h, v, TaskId, d.creds.deviceName), 'the task row after undocumented states').toEqual(before);
+    expect(await statistics(h, v)).toEqual(stats);
+    await d.progress(v, { state: 'downloading', percent: '70', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    expect((await row(h, v, TaskId, d.creds.deviceName)).Percent, 'a documented state is still recorded').toBe(70);
+  });
+
+  const nearMiss = fc.constantFrom<unknown>(
+    'Downloading', 'DOWNLOADING', 'downloading ', ' burning', 'Burning', 'burned', 'burn', 'Done', 'done\n', 'DONE', 'finished', 'success',
+    'succeeded', 'complete', 'Fail', 'failed', 'failure', 'error', 'timeout', 'upgrading', 'updating', 'downloaded', '',
+    'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf',
+  );
+  const documented = ['downloading', 'burning', 'done', 'fail'];
+  const badState = fc.oneof(
+    { weight: 4, arbitrary: nearMiss },
+    { weight: 2, arbitrary: fc.string({ maxLength: 12 }).filter((x) => !documented.includes(x)) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 3, 6, true, null, {}, ['done'], { state: 'done' }) },
+    { weight: 1, arbitrary: fc.constant(undefined) }, // no state key
+  );
+  const badReport = fc.record({
+    state: badState,
+    percent: fc.constantFrom<unknown>('0', '55', '100', 99, undefined),
+    result_code: fc.constantFrom<unknown>('0', '-1', '-4', -5, undefined),
+  });
+
+  reqProperty(['OTA-022', 'OTA-005', 'OTA-018'], 'generated reports with undocumented states leave the task row and statistics as they were',
+    [fc.constantFrom('downloading', 'burning'), fc.array(badReport, { minLength: 1, maxLength: 5 }), fc.constantFrom('downloading', 'done', 'fail')],
+    async (h, first, bad, last) => {
+      const { d, ori, v, TaskId } = await upgrading(h);
+      await d.progress(v, { state: first, percent: '33', result_code: '0', result_msg: '' });
+      await d.resend(ori);
+      const before = await row(h, v, TaskId, d.creds.deviceName);
+      const stats = await statistics(h, v);
+      for (const r of bad) {
+        const progress: Record<string, unknown> = { result_msg: 'time_out' };
+        for (const [k, x] of Object.entries(r)) if (x !== undefined) progress[k] = x;
+        await d.progress(v, progress);
+      }
+      await d.resend(ori);
+      expect(await row(h, v, TaskId, d.creds.deviceName), `row after ${JSON.stringify(bad)}`).toEqual(before);
+      expect(await statistics(h, v)).toEqual(stats);
+      await d.progress(v, { state: last, percent: '80', result_code: last === 'fail' ? '-2' : '0', result_msg: '' });
+      await d.updatesSinceLast(); // the task may be finished now: no resend barrier, the self-loop one
+      const expected = last === 'done' ? { SuccessTotal: 1, FailureTotal: 0, UpgradingTotal: 0 } : last === 'fail' ? { SuccessTotal: 0, FailureTotal: 1, UpgradingTotal: 0 } : { SuccessTotal: 0, FailureTotal: 0, UpgradingTotal: 1 };
+      expect(await statistics(h, v), `statistics after a final ${last}`).toEqual(expected);
+    }, { numRuns: 12 });
+});
+
+describe('TimeoutInterval', () => {
+  /** The hub's test-clock offset in seconds; undefined without a test clock (with --long, nothing else moves time). */
+  async function clockOffset(h: Harness): Promise<number | undefined> {
+    return h.target.capabilities.includes('test-clock') ? (await advanceTestClock(h.api(), 0)).OffsetSeconds : undefined;
+  }
+
+  req(['OTA-021', 'OTA-018'], 'an upgrade still running TimeoutInterval after update_firmware is counted as failed, and not halfway', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('to');
+    await upload(h, v, randomBytes(64));
+    const start = await clockOffset(h);
+    await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName], TimeoutInterval: 60 });
+    expect(await d.updatesSinceLast()).toHaveLength(1);
+    await d.progress(v, { state: 'downloading', percent: '20', result_code: '0', result_msg: '' });
+    await d.updatesSinceLast();
+    await h.advanceClock(30);
+    const halfway = await statistics(h, v);
+    const end = await clockOffset(h);
+    // suites share the hub's clock: when another test advanced it meanwhile, halfway is not halfway
+    if (start === undefined || end! - start === 30) expect(halfway, '30 s into a 60 s TimeoutInterval').toEqual({ SuccessTotal: 0, FailureTotal: 0, UpgradingTotal: 1 });
+    else h.trace.add('test-clock', `the hub clock moved ${end! - start} s instead of 30 s (another test advanced it): the halfway check is skipped`);
+    await h.advanceClock(31);
+    expect(await statistics(h, v), '61 s into a 60 s TimeoutInterval').toEqual({ SuccessTotal: 0, FailureTotal: 1, UpgradingTotal: 0 });
+  }, { timeout: currentTarget().capabilities.includes('test-clock') ? 60_000 : 240_000 });
+});
+
 describe('downloads', () => {
+  req(['OTA-012', 'OTA-001', 'OTA-015'], 'firmware URLs name no port: an embedded client reading up to the first / as the host downloads and resumes at the default port', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('dp');
+    const bytes = await upload(h, v, randomBytes(3000));
+    await batch(h, { FirmwareVersion: v, DeviceNames: [d.creds.deviceName] });
+    const [notice] = await d.updatesSinceLast();
+    expect(notice, 'update_firmware').toBeDefined();
+    const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+    for (const [what, url] of [['update_firmware url', notice.url], ['GetCOSURL Url', Url]] as const) {
+      const s = strictParse(url);
+      expect(s, `${what} ${url}: http:// or https://`).toBeDefined();
+      expect(s!.host, `${what} ${url}: an embedded client looks up "${s!.host}" as the host name and connects to port ${s!.port}`).not.toMatch(/:/);
+      const whole = await strictDownload(h, url);
+      expectWhole(whole, bytes);
+      expect(md5(whole.body), `${what}: the file has the md5sum of update_firmware`).toBe(notice.md5sum);
+      const resumed = await strictDownload(h, url, { Range: `bytes=1000-${bytes.length}` }); // the C SDK's resume
+      expect(resumed.status).toBe(206);
+      expect(resumed.body.equals(bytes.subarray(1000)), `${what}: the resumed bytes`).toBe(true);
+    }
+  });
   req(['OTA-011'], 'Range resumes a download with 206, also when the end runs one byte past the file (C SDK)', async (h) => {
     const v = newVersion('g');
     const bytes = await upload(h, v, randomBytes(5000));

@@ -23,6 +23,10 @@ export interface HubSettings {
   rrpcTimeoutMs: number;
   /** The product device quota (HubOptions.quotas.devicesPerProduct), for services that create devices (dynamic registration). */
   devicesPerProduct?: number;
+  /** The base of firmware download URLs, normalized (HubOptions.firmwareBaseUrl); default: the firmware listener's or the API's URL. */
+  firmwareBaseUrl?: string;
+  /** An extra HTTP listener serving only firmware downloads (HubOptions.firmwarePort, firmwareHost), e.g. on port 80. */
+  firmwareListen?: { host: string; port: number };
 }
 
 export interface ServiceContext {

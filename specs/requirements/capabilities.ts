@@ -29,6 +29,7 @@ export const CAPABILITIES = {
   // device services
   'shadow': 'device shadow over $shadow topics plus UpdateDeviceShadow / DescribeDeviceShadow',
   'ota': 'firmware upgrade over $ota topics, the firmware cloud actions and a firmware download server',
+  'firmware-default-port': 'the firmware download server answers on its URL scheme\'s default port (80 for http, 443 for https), so firmware URLs name no port, as the C SDK\'s HTTP client requires',
   'remote-config': 'remote configuration over $config topics, with a way for the harness to set and push a product\'s configuration',
   'device-log': 'log-level negotiation over $log topics and log upload through POST /device/reportlog',
   'broadcast': 'PublishBroadcastMessage delivered on $broadcast/rxd topics',

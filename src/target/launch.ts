@@ -1,4 +1,5 @@
 /** Launchers: bring a described target up (embedded, process, container) or check it is there (external), and take it down afterwards. */
+import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { HubcheckError } from '../errors.js';
 import { loadDescriptor, type TargetDescriptor } from './descriptor.js';
@@ -35,7 +36,8 @@ const EMBEDDED_OFFLINE_PACE_MS = 20;
 export async function descriptorFor(target: string | TargetDescriptor | undefined): Promise<TargetDescriptor> {
   if (target === undefined) return { launcher: 'embedded' };
   if (typeof target !== 'string') return target;
-  return isDockerShortcut(target) ? dockerDescriptor(target, REFERENCE_HUB_MISSING) : loadDescriptor(target);
+  // the image runs as an unprivileged user: it cannot serve firmware on port 80 (OTA-012)
+  return isDockerShortcut(target) ? dockerDescriptor(target, [...REFERENCE_HUB_MISSING, 'firmware-default-port']) : loadDescriptor(target);
 }
 
 export async function launch(d: TargetDescriptor): Promise<LaunchedTarget> {
@@ -47,15 +49,39 @@ export async function launch(d: TargetDescriptor): Promise<LaunchedTarget> {
   }
 }
 
+/**
+ * A loopback address of the embedded hub's own on which this process may listen on port 80, for firmware URLs without a
+ * port (OTA-012): 127.x.y.z with x > 0, so runs in parallel (and anything on 127.0.0.1:80) do not collide. Linux routes
+ * all of 127/8 to the loopback interface; elsewhere, or without the right to listen on 80, there is none.
+ */
+async function firmwareLoopback(): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const host = `127.${1 + randomInt(254)}.${randomInt(256)}.${1 + randomInt(254)}`;
+    const code = await new Promise<string | undefined>((resolve) => {
+      const server = net.createServer();
+      server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'ERROR'));
+      server.listen(80, host, () => server.close(() => resolve(undefined)));
+    });
+    if (code === undefined) return host;
+    if (code !== 'EADDRINUSE') return undefined; // EACCES: not allowed to listen on 80
+  }
+  return undefined;
+}
+
 async function launchEmbedded(d: TargetDescriptor): Promise<LaunchedTarget> {
   const { startHub } = await import('../../hub/index.js');
+  const firmwareHost = await firmwareLoopback();
   const devicesPerProduct = d.embedded?.devicesPerProduct ?? EMBEDDED_DEVICE_QUOTA;
   const faults = d.embedded?.faults ?? [];
   const rrpcTimeoutMs = d.limits?.rrpcTimeoutMs ?? EMBEDDED_RRPC_TIMEOUT_MS;
   const offlinePaceMs = d.limits?.offlinePaceMs ?? EMBEDDED_OFFLINE_PACE_MS;
   let hub;
   try {
-    hub = await startHub({ faults, quotas: { devicesPerProduct }, rrpcTimeoutMs, testClock: true, offlinePaceMs });
+    hub = await startHub({
+      faults, quotas: { devicesPerProduct }, rrpcTimeoutMs, testClock: true, offlinePaceMs,
+      ...(firmwareHost ? { firmwarePort: 80, firmwareHost } : {}),
+    });
   } catch (e) {
     throw new HubcheckError('HUB_START', `the embedded reference hub did not start: ${(e as Error).message}`, { cause: e });
   }
@@ -68,7 +94,7 @@ async function launchEmbedded(d: TargetDescriptor): Promise<LaunchedTarget> {
       tls: { ca: hub.tls.caCert },
       cloudApi: { ...hub.credentials, region: 'ap-guangzhou' },
       capabilities: effectiveCapabilities(d.profile ?? 'tencent-hub', {
-        missing: [...new Set([...REFERENCE_HUB_MISSING, ...(d.capabilities?.missing ?? [])])],
+        missing: [...new Set([...REFERENCE_HUB_MISSING, ...(firmwareHost ? [] : ['firmware-default-port']), ...(d.capabilities?.missing ?? [])])],
         extra: d.capabilities?.extra,
       }, 'embedded target'),
       limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs },

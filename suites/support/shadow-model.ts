@@ -21,7 +21,7 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
 }
 
-/** One section patch: objects merge member by member, null removes, other values (arrays too) replace (§3.1, §3.2). */
+/** One section patch: objects merge member by member at every depth, null removes at any depth, other values (arrays too) replace (§3.1, §3.2). */
 export function patchAttrs(base: Attrs, patch: Attrs): Attrs {
   const out: Attrs = { ...base };
   for (const key of Object.keys(patch)) {
@@ -34,6 +34,73 @@ export function patchAttrs(base: Attrs, patch: Attrs): Attrs {
     out[key] = isPlainObject(value) ? patchAttrs(isPlainObject(old) ? old : {}, value) : value;
   }
   return out;
+}
+
+/** True when v holds an object without members anywhere (v itself included): what an update leaves then is not specified. */
+export function hasEmptyObject(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasEmptyObject);
+  if (!isPlainObject(v)) return false;
+  const values = Object.values(v);
+  return values.length === 0 || values.some(hasEmptyObject);
+}
+
+/** True when v holds a null anywhere (a stored shadow never does: null means "delete"). */
+export function hasNull(v: unknown): boolean {
+  if (v === null) return true;
+  if (Array.isArray(v)) return v.some(hasNull);
+  return isPlainObject(v) && Object.values(v).some(hasNull);
+}
+
+/** The patch that turns `from` into `to`: nulls for members `to` lacks (at every depth), `to`'s values elsewhere. */
+export function patchTo(from: JsonValue | undefined, to: JsonValue): JsonValue {
+  if (!isPlainObject(from) || !isPlainObject(to)) return to;
+  const out: Attrs = {};
+  for (const k of Object.keys(from)) if (!(k in to)) out[k] = null;
+  for (const [k, v] of Object.entries(to)) out[k] = patchTo(from[k], v);
+  return out;
+}
+
+/** The same JSON value with the keys of every object in reverse order. */
+export function reverseKeys(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(reverseKeys);
+  if (!isPlainObject(v)) return v;
+  const out: Attrs = {};
+  for (const k of Object.keys(v).reverse()) out[k] = reverseKeys(v[k]!);
+  return out;
+}
+
+/**
+ * Whether `got` is an acceptable delta value for desired value d over reported value r: d whole, or (both objects)
+ * exactly the members of d that differ from r, each again whole or reduced the same way (the AWS form).
+ */
+function deltaValueOk(got: unknown, d: JsonValue, r: JsonValue | undefined): boolean {
+  if (jsonEqual(got, d)) return true;
+  if (!isPlainObject(got) || !isPlainObject(d) || !isPlainObject(r)) return false;
+  const differing = Object.keys(d).filter((k) => !jsonEqual(d[k], r[k]));
+  return jsonEqual(Object.keys(got).sort(), differing.sort()) && differing.every((k) => deltaValueOk(got[k], d[k]!, r[k]));
+}
+
+/**
+ * Why `actual` (a delta's state) is not the delta of desired over reported, or undefined when it is (SHADOW-012): exactly
+ * the desired properties whose value differs from reported (JSON equality, key order ignored); a differing object may
+ * be sent whole or reduced to its differing members.
+ */
+export function deltaProblem(actual: unknown, desired: Attrs, reported: Attrs): string | undefined {
+  const got = actual === undefined ? {} : actual;
+  if (!isPlainObject(got)) return `the delta ${JSON.stringify(actual)} is not an object`;
+  const show = (v: unknown) => JSON.stringify(v) ?? 'absent';
+  for (const [k, v] of Object.entries(desired)) {
+    if (jsonEqual(v, reported[k])) {
+      if (k in got) return `"${k}" is in the delta (${show(got[k])}) although desired ${show(v)} equals reported ${show(reported[k])}`;
+      continue;
+    }
+    if (!(k in got)) return `"${k}" is missing from the delta although desired ${show(v)} differs from reported ${show(reported[k])}`;
+    if (!deltaValueOk(got[k], v, reported[k])) {
+      return `"${k}" is ${show(got[k])} in the delta; expected desired's ${show(v)} or only its members that differ from reported ${show(reported[k])}`;
+    }
+  }
+  for (const k of Object.keys(got)) if (!(k in desired)) return `"${k}" is in the delta but not in desired ${show(desired)}`;
+  return undefined;
 }
 
 export class ShadowModel {

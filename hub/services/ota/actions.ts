@@ -186,7 +186,7 @@ const DescribeFirmwareTask: Action = {
     const { productId, version, taskId } = taskParams(ctx, p);
     const t = requireTask(ctx, productId, version, taskId);
     const engine = engineOf(ctx);
-    engine.store.expire(ctx.hub.clock.now());
+    engine.expire();
     return {
       TaskId: t.task_id, Status: taskStatus(engine, t), CreateTime: t.created_at, Type: 1,
       ProductName: requireProduct(ctx.registry, productId).productName, UpgradeMode: t.mode, ProductId: productId,
@@ -203,7 +203,7 @@ const DescribeFirmwareTasks: Action = {
     const limit = reqInt(p, 'Limit', { min: 1, max: 100 });
     requireProduct(ctx.registry, productId);
     const engine = engineOf(ctx);
-    engine.store.expire(ctx.hub.clock.now());
+    engine.expire();
     const tasks = engine.store.tasksOf(productId, version);
     return {
       TaskInfos: tasks.slice(offset, offset + limit).map((t) => ({ TaskId: t.task_id, Status: taskStatus(engine, t), Type: 1, CreateTime: t.created_at })),
@@ -237,7 +237,7 @@ const DescribeFirmwareTaskDevices: Action = {
     const limit = optInt(p, 'Limit', { min: 1, max: 250 }) ?? 20;
     requireProduct(ctx.registry, productId);
     const engine = engineOf(ctx);
-    engine.store.expire(ctx.hub.clock.now());
+    engine.expire();
     const versions = version !== undefined ? [version] : [...new Set(engine.store.tasksOfProduct(productId).map((t) => t.version))];
     const all = versions.flatMap((v) => engine.store.entriesOfVersion(productId, v).map((e) => ({ e, v })));
     const kept = new Set(filterEntries(all.map((x) => x.e), p.Filters));
@@ -253,7 +253,7 @@ const DescribeFirmwareTaskStatistics: Action = {
     const version = reqString(p, 'FirmwareVersion', VERSION);
     requireProduct(ctx.registry, productId);
     const engine = engineOf(ctx);
-    engine.store.expire(ctx.hub.clock.now());
+    engine.expire();
     const entries = engine.store.entriesOfVersion(productId, version);
     return {
       SuccessTotal: entries.filter((e) => e.status === DEVICE_STATUS.done).length,
@@ -269,7 +269,7 @@ const DescribeFirmwareTaskDistribution: Action = {
     const { productId, version, taskId } = taskParams(ctx, p);
     requireTask(ctx, productId, version, taskId);
     const engine = engineOf(ctx);
-    engine.store.expire(ctx.hub.clock.now());
+    engine.expire();
     const counts = new Map<number, number>();
     for (const e of engine.store.entriesOfTask(taskId)) counts.set(e.status, (counts.get(e.status) ?? 0) + 1);
     return { StatusInfos: [...counts].sort((a, b) => a[0] - b[0]).map(([Status, Total]) => ({ Status, Total })) };
@@ -280,7 +280,7 @@ function deviceTask(ctx: ActionContext, p: Params) {
   const { productId, version, taskId } = taskParams(ctx, p);
   const deviceName = reqString(p, 'DeviceName', DEVICE_NAME);
   const engine = engineOf(ctx);
-  engine.store.expire(ctx.hub.clock.now());
+  engine.expire();
   const t = engine.store.task(taskId);
   const e = t && t.product_id === productId && t.version === version ? engine.store.entry(taskId, deviceName) : undefined;
   if (!e) throw new ApiError('ResourceNotFound.DeviceFirmwareTaskNotExist', `device ${deviceName} has no upgrade to ${version} in task ${taskId}`);

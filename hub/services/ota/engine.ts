@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { DeviceMessage, ServiceContext } from '../types.js';
 import { DEVICE_STATUS, OtaStore, UNFINISHED, type Firmware, type TaskDevice } from './store.js';
+import { normalizeBase } from './url.js';
 
 const PROGRESS_STATUS: Record<string, number> = {
   downloading: DEVICE_STATUS.downloading,
@@ -20,6 +21,8 @@ function intOf(v: unknown): number | undefined {
 
 export class OtaEngine {
   readonly store: OtaStore;
+  /** The URL of the firmware-only listener, when the hub runs one (HubOptions.firmwarePort). */
+  listenerUrl?: string;
   constructor(readonly ctx: ServiceContext) {
     this.store = new OtaStore(ctx.registry.db);
   }
@@ -28,10 +31,18 @@ export class OtaEngine {
     return Math.floor(this.ctx.clock.now() / 1000);
   }
 
-  /** The download URL of a firmware, on the API port (OTA-012: the port is named; see hub/README.md). */
+  /**
+   * Where firmware URLs start: the configured base URL, else the firmware listener's, else the API's; a default port is
+   * left out (OTA-012: the C SDK cannot fetch a URL naming a port, ":80" included).
+   */
+  baseUrl(): string {
+    if (this.ctx.faults.has('ota-url-with-port')) return this.ctx.apiUrl ?? 'http://127.0.0.1';
+    return normalizeBase(this.ctx.settings.firmwareBaseUrl ?? this.listenerUrl ?? this.ctx.apiUrl ?? 'http://127.0.0.1');
+  }
+
+  /** The download URL of a firmware (update_firmware.url and GetCOSURL). */
   firmwareUrl(productId: string, version: string): string {
-    const base = this.ctx.apiUrl ?? 'http://127.0.0.1';
-    return `${base}/firmware/${encodeURIComponent(productId)}/${encodeURIComponent(version)}`;
+    return `${this.baseUrl()}/firmware/${encodeURIComponent(productId)}/${encodeURIComponent(version)}`;
   }
 
   updateMessage(f: Firmware): string {
@@ -48,14 +59,23 @@ export class OtaEngine {
     const online = this.ctx.sessions.isOnline(e.product_id, e.device_name);
     if (!online) return;
     const status = e.status === DEVICE_STATUS.waiting ? DEVICE_STATUS.notified : e.status;
-    this.store.updateEntry({ ...e, status, last_process: this.nowS, notified_ms: this.ctx.clock.now() });
+    this.store.updateEntry({ ...e, status, last_process: this.nowS, notified_ms: this.ctx.clock.advanced() });
     void this.ctx.publish(`$ota/update/${e.product_id}/${e.device_name}`, this.updateMessage(f), 1)
       .catch((err) => this.ctx.log(`ota: update_firmware to ${e.product_id}/${e.device_name} failed: ${String(err)}`));
   }
 
+  /**
+   * Fails the upgrades that outlasted their task's TimeoutInterval (OTA-021). Measured on the hub's retention clock,
+   * which the test clock advances (hub/clock.ts), so the timeout is testable without waiting.
+   */
+  expire(): void {
+    if (this.ctx.faults.has('ota-no-timeout')) return;
+    this.store.expire(this.ctx.clock.advanced(), this.nowS);
+  }
+
   /** The device's unfinished entry, if any (a device upgrades one task at a time: OTA-017). */
   openEntry(productId: string, deviceName: string): (TaskDevice & { version: string }) | undefined {
-    this.store.expire(this.ctx.clock.now());
+    this.expire();
     for (const e of this.store.entriesOfDevice(productId, deviceName)) {
       if (!UNFINISHED.includes(e.status)) continue;
       const t = this.store.task(e.task_id);
@@ -112,7 +132,9 @@ export class OtaEngine {
   private onProgress(m: DeviceMessage, version: unknown, progress: unknown): void {
     if (typeof progress !== 'object' || progress === null) return this.ctx.log(`ota: ${m.productId}/${m.deviceName} report_progress without a progress object; ignored`);
     const p = progress as { state?: unknown; percent?: unknown; result_code?: unknown; result_msg?: unknown };
-    const status = typeof p.state === 'string' ? PROGRESS_STATUS[p.state] : undefined;
+    // OTA-022: exactly the four documented states; anything else changes nothing
+    let status = typeof p.state === 'string' && Object.hasOwn(PROGRESS_STATUS, p.state) ? PROGRESS_STATUS[p.state] : undefined;
+    if (status === undefined && this.ctx.faults.has('ota-any-progress-state')) status = DEVICE_STATUS.downloading;
     if (status === undefined) return this.ctx.log(`ota: ${m.productId}/${m.deviceName} unknown progress state ${JSON.stringify(p.state)}; ignored`);
     const open = this.openEntry(m.productId, m.deviceName);
     if (!open || (typeof version === 'string' && version !== open.version)) return;

@@ -1,6 +1,7 @@
 // The firmware download server on the API port: GET/HEAD /firmware/${productId}/${version}, Range for resumes, always Content-Length.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listen } from '../../broker.js';
 import type { ServiceContext } from '../types.js';
 import type { OtaEngine } from './engine.js';
 import { parseRange } from './range.js';
@@ -38,4 +39,29 @@ export function firmwareRoute(engineOf: (ctx: ServiceContext) => OtaEngine | und
     if (d.kind === 'full') return send(res, 200, base, f.content, head); // OTA-010
     return send(res, 206, { ...base, 'Content-Range': `bytes ${d.start}-${d.end}/${size}` }, f.content.subarray(d.start, d.end + 1), head);
   };
+}
+
+/**
+ * Serves only the firmware route on its own listener (HubOptions.firmwarePort), e.g. port 80 so that URLs need no port
+ * (OTA-012); closed with the broker. Resolves with its base URL (without the port when it is 80).
+ */
+export async function serveFirmware(ctx: ServiceContext, at: { host: string; port: number }, route: ReturnType<typeof firmwareRoute>): Promise<string> {
+  const server = createServer((req, res) => {
+    if ((req.url ?? '').startsWith('/firmware/')) return route(req, res, ctx);
+    req.resume();
+    send(res, 404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'only firmware downloads are served here: /firmware/${productId}/${version}\n', req.method === 'HEAD');
+  });
+  let port: number;
+  try {
+    port = await listen(server, at.port, at.host, 'firmware downloads');
+  } catch (e) {
+    const privileged = at.port < 1024 && /EACCES/.test((e as Error).message);
+    throw new Error(`${(e as Error).message}${privileged ? ` (ports below 1024 need root or CAP_NET_BIND_SERVICE; or serve firmware elsewhere and name it with the firmware base URL)` : ''}`);
+  }
+  ctx.broker.once('closed', () => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const host = at.host.includes(':') ? `[${at.host}]` : at.host;
+  return `http://${host}:${port}`;
 }

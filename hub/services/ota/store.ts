@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS ota_task_devices (
   retcode      INTEGER NOT NULL DEFAULT 0,
   err_msg      TEXT NOT NULL DEFAULT '',
   last_process INTEGER NOT NULL,          -- Unix seconds
-  notified_ms  INTEGER,                   -- when update_firmware was last sent (for TimeoutInterval)
+  notified_ms  INTEGER,                   -- when update_firmware was last sent, on the retention clock (for TimeoutInterval)
   PRIMARY KEY (task_id, device_name),
   FOREIGN KEY (product_id, device_name) REFERENCES devices(product_id, device_name) ON DELETE CASCADE
 );
@@ -161,10 +161,13 @@ export class OtaStore {
   updateEntry(e: TaskDevice): void {
     this.st.updateEntry.run(e.status, e.percent, e.retcode, e.err_msg, e.last_process, e.notified_ms, e.task_id, e.device_name);
   }
-  /** Fails every notified/downloading/burning entry whose task's TimeoutInterval has passed (OTA-021), as a -1 timeout. */
-  expire(nowMs: number): void {
+  /**
+   * Fails every notified/downloading/burning entry whose task's TimeoutInterval has passed by `nowMs` (the clock
+   * notified_ms was taken on) as a -1 timeout, stamped `nowS` (OTA-021).
+   */
+  expire(nowMs: number, nowS: number): void {
     for (const e of this.st.expired.all(nowMs)) {
-      this.updateEntry({ ...e, status: DEVICE_STATUS.failed, retcode: -1, err_msg: 'time_out', last_process: Math.floor(nowMs / 1000) });
+      this.updateEntry({ ...e, status: DEVICE_STATUS.failed, retcode: -1, err_msg: 'time_out', last_process: nowS });
     }
   }
 }

@@ -20,6 +20,21 @@ export interface ShadowUpdate {
   desired?: Section | null;
 }
 
+/**
+ * Deliberate mistakes the fault switches turn on (hub/faults.ts: shadow-delta-by-reference, shadow-delta-key-order,
+ * shadow-shallow-merge, shadow-nested-null-kept); a correct hub passes none.
+ */
+export interface DocFaults {
+  /** The delta compares desired and reported values with === (equal arrays and objects differ). */
+  deltaByReference?: boolean;
+  /** The delta compares values by their JSON text (equal objects with another key order differ). */
+  deltaKeyOrder?: boolean;
+  /** An object in an update replaces the stored object whole instead of merging member by member. */
+  shallowMerge?: boolean;
+  /** A null below the top level is stored as null instead of deleting that member. */
+  nestedNullKept?: boolean;
+}
+
 /** Nesting of a section: the section object counts as level 1 (state.reported{a{b{c{d{x:1}}}}} is 5). */
 export const MAX_DEPTH = 5;
 /** Maximum stored document size in bytes of JSON (protocol.md §11, newer limit; the older 8 KB is the API's error text). */
@@ -58,13 +73,16 @@ export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
   return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Section)[k], (b as Section)[k]));
 }
 
-/** Merges `patch` into `base`: objects merge member by member, null deletes, anything else (arrays included) replaces. */
-export function mergeSection(base: Section, patch: Section): Section {
+/**
+ * Merges `patch` into `base` at every depth: objects merge member by member, null deletes the member it names
+ * (at any depth), anything else (arrays included) replaces (SHADOW-009, SHADOW-015, SHADOW-027).
+ */
+export function mergeSection(base: Section, patch: Section, f: DocFaults = {}, top = true): Section {
   const out: Section = { ...base };
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (isObject(v) && isObject(out[k])) out[k] = mergeSection(out[k] as Section, v);
-    else out[k] = stripNulls(v);
+    if (v === null && (top || !f.nestedNullKept)) delete out[k];
+    else if (isObject(v) && isObject(out[k]) && !f.shallowMerge) out[k] = mergeSection(out[k] as Section, v, f, false);
+    else out[k] = f.nestedNullKept ? v : stripNulls(v);
   }
   return out;
 }
@@ -78,7 +96,7 @@ function stripNulls(v: Json): Json {
 }
 
 /** Applies an update at time `now`; returns the new document (version + 1) and the reply's touched metadata. */
-export function applyUpdate(doc: ShadowDoc, update: ShadowUpdate, now: number): { doc: ShadowDoc; touchedMeta: ShadowDoc['metadata'] } {
+export function applyUpdate(doc: ShadowDoc, update: ShadowUpdate, now: number, f: DocFaults = {}): { doc: ShadowDoc; touchedMeta: ShadowDoc['metadata'] } {
   const next: ShadowDoc = { state: { ...doc.state }, metadata: { ...doc.metadata }, version: doc.version + 1, timestamp: now };
   const touchedMeta: ShadowDoc['metadata'] = {};
   for (const section of ['reported', 'desired'] as const) {
@@ -91,7 +109,7 @@ export function applyUpdate(doc: ShadowDoc, update: ShadowUpdate, now: number): 
       delete next.state[section];
       delete next.metadata[section];
     } else {
-      const merged = mergeSection(doc.state[section] ?? {}, patch);
+      const merged = mergeSection(doc.state[section] ?? {}, patch, f);
       const nextMeta: MetaSection = { ...(doc.metadata[section] ?? {}) };
       for (const k of Object.keys(patch)) {
         meta[k] = { timestamp: now };
@@ -111,15 +129,19 @@ export function applyUpdate(doc: ShadowDoc, update: ShadowUpdate, now: number): 
   return { doc: next, touchedMeta };
 }
 
-/** Desired attributes (top level) whose value differs from reported (SHADOW-012: differing ones only). */
-export function computeDelta(doc: ShadowDoc): { state: Section; metadata: MetaSection } | undefined {
+/**
+ * Desired attributes (top level) whose value differs from reported (SHADOW-012: differing ones only, compared as JSON
+ * values: arrays element by element, objects member by member whatever their key order); a differing object is sent whole.
+ */
+export function computeDelta(doc: ShadowDoc, f: DocFaults = {}): { state: Section; metadata: MetaSection } | undefined {
   const desired = doc.state.desired;
   if (!desired) return undefined;
   const reported = doc.state.reported ?? {};
   const state: Section = {};
   const metadata: MetaSection = {};
   for (const [k, v] of Object.entries(desired)) {
-    if (deepEqual(v, reported[k])) continue;
+    const same = f.deltaByReference ? v === reported[k] : f.deltaKeyOrder ? JSON.stringify(v) === JSON.stringify(reported[k]) : deepEqual(v, reported[k]);
+    if (same) continue;
     state[k] = v;
     metadata[k] = doc.metadata.desired?.[k] ?? { timestamp: doc.timestamp };
   }
@@ -146,11 +168,11 @@ export type ViewUnit = 'ms' | 's';
 const conv = (unit: ViewUnit) => (unit === 's' ? (ms: number) => Math.floor(ms / 1000) : (ms: number) => ms);
 
 /** The document as a get reply's payload: state and metadata plus delta when desired differs from reported. */
-export function getPayload(doc: ShadowDoc, unit: ViewUnit): Record<string, Json> {
+export function getPayload(doc: ShadowDoc, unit: ViewUnit, faults: DocFaults = {}): Record<string, Json> {
   const f = conv(unit);
   const state: Section = { ...(doc.state as Section) };
   const metadata: Record<string, MetaSection> = mapMeta(doc.metadata, f);
-  const delta = computeDelta(doc);
+  const delta = computeDelta(doc, faults);
   if (delta) {
     state.delta = delta.state;
     metadata.delta = mapMeta({ delta: delta.metadata }, f).delta!;

@@ -7,7 +7,7 @@ import type { Registry } from '../../registry/index.js';
 import type { DeviceMessage, HubService, ServiceContext } from '../types.js';
 import {
   applyUpdate, computeDelta, docBytes, emptyDoc, fullPayload, getPayload, isObject, MAX_BYTES, mapMeta,
-  sectionProblem, updatePayload, type Json, type Section, type ShadowDoc, type ShadowUpdate,
+  sectionProblem, updatePayload, type DocFaults, type Json, type Section, type ShadowDoc, type ShadowUpdate,
 } from './document.js';
 import { ShadowStore } from './store.js';
 
@@ -36,6 +36,16 @@ function load(store: ShadowStore, productId: string, deviceName: string, now: nu
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** The document mistakes this hub's fault switches turn on (none in a correct hub). */
+function docFaults(ctx: ServiceContext): DocFaults {
+  return {
+    deltaByReference: ctx.faults.has('shadow-delta-by-reference'),
+    deltaKeyOrder: ctx.faults.has('shadow-delta-key-order'),
+    shallowMerge: ctx.faults.has('shadow-shallow-merge'),
+    nestedNullKept: ctx.faults.has('shadow-nested-null-kept'),
+  };
+}
+
 class RequestError extends Error {
   constructor(readonly result: number, message: string, readonly payload?: Record<string, Json>) { super(message); }
 }
@@ -53,7 +63,7 @@ function checkSections(update: ShadowUpdate, ctx: ServiceContext): void {
 /** Applies an update that passed every check; refuses it when the document would outgrow the limit (SHADOW-017). */
 function commit(ctx: ServiceContext, store: ShadowStore, productId: string, deviceName: string, doc: ShadowDoc, update: ShadowUpdate) {
   const now = ctx.clock.now();
-  const result = applyUpdate(doc, update, now);
+  const result = applyUpdate(doc, update, now, docFaults(ctx));
   const bytes = docBytes(result.doc);
   if (bytes > MAX_BYTES) throw new RequestError(SHADOW_RESULT.tooLarge, `the document would be ${bytes} bytes; at most ${MAX_BYTES} are allowed`);
   store.put(productId, deviceName, result.doc);
@@ -83,7 +93,7 @@ function handleDevice(ctx: ServiceContext, store: ShadowStore, m: DeviceMessage)
     const doc = load(store, m.productId, m.deviceName, now);
     if (req.type === 'get') {
       // SHADOW-001, SHADOW-012, SHADOW-013, SHADOW-014
-      return reply({ type: 'get', result: 0, timestamp: seconds(now), clientToken, payload: getPayload(doc, 's') });
+      return reply({ type: 'get', result: 0, timestamp: seconds(now), clientToken, payload: getPayload(doc, 's', docFaults(ctx)) });
     }
     const state = req.state;
     if (!isObject(state)) throw new RequestError(SHADOW_RESULT.invalidRequest, 'state must be an object holding reported and/or desired');
@@ -163,7 +173,7 @@ const UpdateDeviceShadow: Action = {
       if (err.result === SHADOW_RESULT.tooLarge) throw new ApiError('InvalidParameterValue.JSONSizeExceedLimit', err.message);
       throw invalid('State', 'a desired object without null array elements, at most 5 levels deep', stateText.slice(0, 80));
     }
-    const delta = computeDelta(next);
+    const delta = computeDelta(next, docFaults(ctx.hub));
     if (delta && !ctx.hub.faults.has('shadow-no-delta')) {
       // SHADOW-002, SHADOW-024: the delta goes to the prefix's result topic, attributes directly under payload.state
       const push = {
@@ -186,7 +196,7 @@ const DescribeDeviceShadow: Action = {
     requireShadowDevice(ctx, productId, deviceName);
     const now = ctx.hub.clock.now();
     const doc = load(storeOf(ctx.registry), productId, deviceName, now);
-    return { Data: JSON.stringify({ payload: getPayload(doc, 'ms'), result: 0, timestamp: now, type: 'get' }) };
+    return { Data: JSON.stringify({ payload: getPayload(doc, 'ms', docFaults(ctx.hub)), result: 0, timestamp: now, type: 'get' }) };
   },
 };
 
