@@ -168,8 +168,10 @@ export class SessionStore {
     if (!record.client && this.faults.has('drop-offline-qos1')) return;
     const live = this.messages(clientId);
     if (live.some((m) => m.brokerId === packet.brokerId && m.brokerCounter === packet.brokerCounter)) return;
-    if (live.length >= MAX_STORED_MESSAGES) {
-      // QOS-020: the first 150 are kept and newer ones refused (PublishMessage reports OfflineMessageExceedLimit)
+    if (live.length >= MAX_STORED_MESSAGES && !this.faults.has('offline-cap-only-in-api')) {
+      // QOS-020: the first 150 are kept and newer ones refused, whichever path published them (device PUBLISH,
+      // PublishMessage, broadcast); PublishMessage reports OfflineMessageExceedLimit. The fault leaves the cap to
+      // PublishMessage alone.
       this.log(`mqtt: session ${clientId} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
       return;
     }
