@@ -24,6 +24,7 @@ export const FAULTS = {
   'store-qos0-offline': 'sessions: QoS 0 messages are stored for offline persistent sessions and sent on reconnect',
   'forget-session': 'sessions: a CleanSession = 0 login never finds its stored session (subscriptions and messages lost)',
   'reorder-offline-queue': 'sessions: stored messages are resent newest first after a reconnect',
+  'new-id-on-redelivery': 'sessions: an unacknowledged QoS 1 message resent after a reconnect gets a new packet identifier instead of its original one',
   'offline-cap-only-in-api': 'sessions: only PublishMessage enforces the 150 stored messages; device publishes and broadcasts are kept without limit',
   'tls-accept-any-ca': 'TLS: a client certificate is accepted whoever issued it (the chain to a registered CA is not checked)',
   'tls-ignore-expiry': 'TLS: an expired (or not yet valid) client certificate is accepted',

@@ -137,7 +137,8 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     const stored = client.clean ? undefined : store.find(client.id, item.brokerId, item.brokerCounter);
     if (item.replay && !stored) return; // acknowledged or expired meanwhile
     const resend = item.messageId !== undefined;
-    const messageId = resend ? item.messageId! : allocateId();
+    // QOS-018: a resend keeps the identifier it was first sent with (MQTT-4.4.0-1); the fault allocates a new one
+    const messageId = resend && !faults.has('new-id-on-redelivery') ? item.messageId! : allocateId();
     if (stored) stored.messageId = messageId;
     inflight.add(messageId);
     const dup = resend && !faults.has('no-dup-on-redelivery'); // QOS-018

@@ -36,5 +36,6 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'store-qos0-offline': { requirements: ['QOS-017'], suites: ['suites/qos-sessions.test.ts'] },
   'forget-session': { requirements: ['QOS-015', 'QOS-016'], suites: ['suites/qos-sessions.test.ts'] },
   'reorder-offline-queue': { requirements: ['QOS-006', 'QOS-020'], suites: ['suites/qos-sessions.test.ts'] },
+  'new-id-on-redelivery': { requirements: ['QOS-018'], suites: ['suites/mqtt-core/sessions.test.ts'] },
   'offline-cap-only-in-api': { requirements: ['QOS-020', 'BCAST-010'], suites: ['suites/qos-sessions.test.ts', 'suites/broadcast.test.ts'] },
 };

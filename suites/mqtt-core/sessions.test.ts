@@ -66,7 +66,7 @@ describe('persistent sessions', () => {
     expect(payloads()).not.toContain('offline-qos0');
   });
 
-  req(['QOS-018'], 'a QoS 1 message not acknowledged before a disconnect is sent again with DUP = 1', async (h) => {
+  req(['QOS-018'], 'a QoS 1 message not acknowledged before a disconnect is sent again with DUP = 1 and its original packet identifier', async (h) => {
     const creds = product.device('s18');
     const topic = dataTopic(creds);
     await fresh(h, creds);
@@ -99,6 +99,7 @@ describe('persistent sessions', () => {
     b.close();
     expect(again?.payload.toString(), 'redelivery').toBe('resend-me');
     expect(again?.dup, 'DUP flag of the redelivery').toBe(true);
+    expect(again?.messageId, 'packet identifier of the redelivery (MQTT-4.4.0-1: the original one)').toBe(first?.messageId);
   });
 
   req(['QOS-019'], 'CleanSession = 1 discards the stored session and its subscriptions', async (h) => {

@@ -34,6 +34,8 @@ export class World {
   private readonly conns: (Conn | undefined)[];
   /** Ids each device received on earlier connections (for the DUP rule). */
   private readonly before: Set<string>[];
+  /** The packet identifier each QoS 1 message had when a device first received it (a resend must keep it). */
+  private readonly firstIds: Map<string, number>[];
   private markers = 0;
   /** Devices that logged in since the last reset (only they can hold a session). */
   private readonly dirty = new Set<number>();
@@ -45,6 +47,7 @@ export class World {
     this.api = new CloudApi(o.api, o.trace);
     this.conns = o.devices.map(() => undefined);
     this.before = o.devices.map(() => new Set());
+    this.firstIds = o.devices.map(() => new Map());
     for (let d = 0; d < o.devices.length; d++) this.dirty.add(d); // unknown state at first: reset everything
     this.roundTripMs = o.roundTripMs ?? 3000;
   }
@@ -90,7 +93,11 @@ export class World {
   }
 
   private retire(d: number, c: Conn): void {
-    for (const m of c.device.messages) this.before[d]!.add(m.payload.toString());
+    for (const m of c.device.messages) {
+      const id = m.payload.toString();
+      this.before[d]!.add(id);
+      if (m.qos === 1 && m.messageId !== undefined && !this.firstIds[d]!.has(id)) this.firstIds[d]!.set(id, m.messageId);
+    }
   }
 
   private async offline(d: number, old: Device): Promise<void> {
@@ -158,7 +165,7 @@ export class World {
     const c = this.conns[d];
     if (!c) return [];
     const sync = this.topic(d, SYNC_TOPIC);
-    return c.device.messages.filter((m) => m.topic !== sync).map((m) => ({ id: m.payload.toString(), topic: m.topic, qos: m.qos, dup: m.dup }));
+    return c.device.messages.filter((m) => m.topic !== sync).map((m) => ({ id: m.payload.toString(), topic: m.topic, qos: m.qos, dup: m.dup, ...(m.messageId !== undefined ? { messageId: m.messageId } : {}) }));
   }
 
   /**
@@ -186,7 +193,7 @@ export class World {
       await c.device.waitFor((m) => m.payload.toString() === marker, this.roundTripMs);
     }
     const receipts = this.receipts(d);
-    const problems = judge(model, d, receipts, this.before[d]!, c.device.unacked.length);
+    const problems = judge(model, d, receipts, this.before[d]!, c.device.unacked.length, this.firstIds[d]!);
     if (!c.device.isOpen) problems.unshift(`d${d}: the hub closed the connection`);
     if (problems.length) throw new Error(problems.join('\n'));
     if (s.autoAck) model.ack(d, receipts.filter((r) => r.qos === 1).map((r) => r.id));
@@ -200,6 +207,7 @@ export class World {
       await this.connect(d, 0, true, true);
       await this.disconnect(d, true);
       this.before[d]!.clear();
+      this.firstIds[d]!.clear();
     }
     this.dirty.clear();
   }
