@@ -37,5 +37,9 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'forget-session': { requirements: ['QOS-015', 'QOS-016'], suites: ['suites/qos-sessions.test.ts'] },
   'reorder-offline-queue': { requirements: ['QOS-006', 'QOS-020'], suites: ['suites/qos-sessions.test.ts'] },
   'new-id-on-redelivery': { requirements: ['QOS-018'], suites: ['suites/mqtt-core/sessions.test.ts'] },
+  'session-present-always': { requirements: ['QOS-015', 'QOS-019'], suites: ['suites/mqtt-core/sessions.test.ts'] },
+  'keep-session-on-clean': { requirements: ['QOS-019'], suites: ['suites/mqtt-core/sessions.test.ts'] },
   'offline-cap-only-in-api': { requirements: ['QOS-020', 'BCAST-010'], suites: ['suites/qos-sessions.test.ts', 'suites/broadcast.test.ts'] },
+  'puback-wrong-id': { requirements: ['QOS-002'], suites: ['suites/mqtt-core/qos.test.ts'] },
+  'ignore-granted-qos': { requirements: ['QOS-003'], suites: ['suites/mqtt-core/qos.test.ts'] },
 };
