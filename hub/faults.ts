@@ -36,6 +36,7 @@ export const FAULTS = {
   'psk-accept-wrong-key': 'TLS-PSK: the key is the PSK Base64 text instead of its decoded bytes (a wrong key is accepted, the right one refused)',
   'rrpc-no-timeout': 'RRPC: PublishRRPCMessage waits for the device forever instead of failing with RRPCTimeout',
   'rrpc-wrong-process-id': "RRPC: a device's answer completes its oldest pending call whatever the processID",
+  'rrpc-any-device-answer': 'RRPC: an answer completes the pending call with its processID whichever device of the product published it',
   'broadcast-cross-product': 'broadcast: PublishBroadcastMessage also reaches online devices of other products',
   'http-accept-stale-timestamp': 'HTTP gateway: X-TC-Timestamp is not checked against the hub clock',
   'log-unsigned-upload': '/device/reportlog: the X-TC signature is not checked',

@@ -15,6 +15,7 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'rules-wrong-topic-match': { requirements: ['RULE-011'], suites: ['suites/rules.test.ts'] },
   'rrpc-no-timeout': { requirements: ['RRPC-005'], suites: ['suites/rrpc.test.ts'] },
   'rrpc-wrong-process-id': { requirements: ['RRPC-006'], suites: ['suites/rrpc.test.ts'] },
+  'rrpc-any-device-answer': { requirements: ['RRPC-006'], suites: ['suites/rrpc.test.ts'] },
   'broadcast-cross-product': { requirements: ['BCAST-002'], suites: ['suites/broadcast.test.ts'] },
   'http-accept-stale-timestamp': { requirements: ['HTTP-008'], suites: ['suites/http-gateway.test.ts'] },
   'log-unsigned-upload': { requirements: ['LOG-007'], suites: ['suites/log.test.ts'] },
