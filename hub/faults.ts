@@ -18,6 +18,7 @@ export const FAULTS = {
   'ota-wrong-md5': 'OTA: update_firmware carries an md5sum that does not match the file',
   'config-ignore-disabled': 'remote config: a get is answered with the configuration (result 0) while config is disabled',
   'config-no-legacy-topics': 'remote config: the older $config/report -> $config/update pair is not served',
+  'config-enabled-by-default': 'remote config: a product whose config was never switched on is served as switched on (a get is not answered 1001)',
   'drop-offline-qos1': 'sessions: QoS 1 messages for an offline persistent session are not stored',
   'no-dup-on-redelivery': 'sessions: an unacknowledged QoS 1 message resent after a reconnect has DUP = 0',
   'ignore-inflight-limit': 'QoS 1: no window of 150 unacknowledged messages; every message is sent at once',

@@ -31,6 +31,7 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'ota-wrong-md5': { requirements: ['OTA-001', 'OTA-008'], suites: ['suites/ota.test.ts'] },
   'config-ignore-disabled': { requirements: ['CFG-004'], suites: ['suites/config.test.ts'] },
   'config-no-legacy-topics': { requirements: ['CFG-006'], suites: ['suites/config.test.ts'] },
+  'config-enabled-by-default': { requirements: ['CFG-004'], suites: ['suites/config.test.ts'] },
   'drop-offline-qos1': { requirements: ['QOS-017', 'QOS-020'], suites: ['suites/qos-sessions.test.ts'] },
   'no-dup-on-redelivery': { requirements: ['QOS-018'], suites: ['suites/qos-sessions.test.ts'] },
   'ignore-inflight-limit': { requirements: ['LIM-010'], suites: ['suites/qos-sessions.test.ts'] },
