@@ -170,10 +170,11 @@ export class World {
 
   /**
    * The barrier and the verdict for device d: wait (bounded) until every message the model says is owed has
-   * arrived, then a marker round trip on the sync topic (whatever the hub dispatched before has arrived),
+   * arrived, then a marker round trip on the sync topic (whatever the hub dispatched before has arrived; after the
+   * device's own QoS 1 publishes the marker is QoS 1 too, `markerQos`),
    * then judge everything this connection received. Throws with the violations.
    */
-  async settle(model: Model, d: number): Promise<void> {
+  async settle(model: Model, d: number, markerQos: 0 | 1 = 0): Promise<void> {
     const s = model.devices[d]!;
     const c = this.conns[d];
     if (!s.online || !c) return;
@@ -187,9 +188,9 @@ export class World {
     await whileArriving(c.device, has, Math.max(this.deliveryWaitMs, 1000) + this.o.paceMs * 2, required.length + 10);
     const marker = `marker-${++this.markers}`;
     if (c.device.isOpen) {
-      // Published at QoS 1 like the messages it follows: a PUBACK does not mean those were routed, so the marker
-      // takes their path (same publisher, same QoS, routed after them) rather than the shorter QoS 0 one.
-      await c.device.publish(this.topic(d, SYNC_TOPIC), marker, 1);
+      // After the device's own QoS 1 publishes the marker is QoS 1 too: a PUBACK does not mean those were routed, so
+      // it takes their path (same publisher, same QoS, routed after them) rather than the shorter QoS 0 one.
+      await c.device.publish(this.topic(d, SYNC_TOPIC), marker, markerQos);
       await c.device.waitFor((m) => m.payload.toString() === marker, this.roundTripMs);
     }
     const receipts = this.receipts(d);
