@@ -175,6 +175,8 @@ describe('timeout', () => {
     expect(device.isOpen, 'the connection stays open').toBe(true);
     const fresh = startCall(api, creds, 'next');
     const next = await nextRequest(h, device, creds, 'next');
+    // the late answer again, now that a call is pending: one publisher's answers are handled in order
+    await device.publish(replyTopic(creds, processId), 'stale answer', 1);
     await device.publish(replyTopic(creds, next.processId), 'fresh answer', 1);
     const r2 = await within(fresh, latestTimeout(h));
     expect(r2?.ok && Buffer.from(r2.answer.PayloadBase64, 'base64').toString(), 'the next call gets its own answer').toBe('fresh answer');
