@@ -2,11 +2,12 @@
 import { expect } from 'vitest';
 import { ApiError, apiErrorCode as code } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
-import { req } from './support/harness.js';
+import { currentTarget, req } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
+import { cloudPublish, drainSession, untilOffline, waitCount } from './qos/offline.js';
 
-const home = useProduct('bcast', { devices: ['sub_q1', 'sub_q0', 'not_subscribed', 'sleeper', 'bound'] });
+const home = useProduct('bcast', { devices: ['sub_q1', 'sub_q0', 'not_subscribed', 'sleeper', 'bound', 'hoarder'] });
 const away = useProduct('bcast_other', { devices: ['stranger'] });
 
 const bcTopic = (c: DeviceCredentials) => `$broadcast/rxd/${c.productId}/${c.deviceName}`;
@@ -101,3 +102,21 @@ req(['BCAST-008'], 'a device offline during a broadcast does not get it when its
   await selfLoop(again, loopTopic(c)); // the data subscription survived in the session
   expect(again.received(bcTopic(c)), 'nothing stored for the offline device').toEqual([]);
 });
+
+req(['BCAST-010', 'QOS-020', 'API-030'], 'of 160 QoS 1 broadcasts a persistent session leaves unacknowledged, the first 150 are kept and resent in order, and PublishMessage then finds the session full', async (h) => {
+  const c = home.device('hoarder');
+  await (await h.device(c, { clean: true })).end(); // start from no session
+  const d = await h.device(c, { clean: false, autoAck: false });
+  expect(await d.subscribe(bcTopic(c), 1)).toBe(1);
+  expect(await d.subscribe(loopTopic(c), 1)).toBe(1);
+  const api = h.api();
+  // one at a time (one broadcast task per product, BCAST-007); each answers once handed to the broker
+  for (let i = 0; i < 160; i++) await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: `b${i}`, Qos: 1 });
+  expect(await waitCount(d, bcTopic(c), 150, ROUND_TRIP_LIMIT_MS), 'broadcasts awaiting PUBACK').toBeGreaterThanOrEqual(150);
+  await d.end(); // DISCONNECT without a single PUBACK: the broadcasts stay in the session
+  await untilOffline(h, c);
+  expect(await cloudPublish(h, c, 'one-more', { topic: loopTopic(c) }), 'PublishMessage once the session holds 150 unacknowledged broadcasts').toBe('LimitExceeded.OfflineMessageExceedLimit');
+  const kept = await drainSession(h, c, { topic: bcTopic(c), expected: 150, markerTopic: loopTopic(c), paceMs: h.target.limits.offlinePaceMs });
+  expect(kept, 'broadcasts resent after the reconnect').toEqual(Array.from({ length: 150 }, (_, i) => `b${i}`));
+  await (await h.device(c, { clean: true })).end();
+}, { timeout: 60_000 + currentTarget().limits.offlinePaceMs * 200 });

@@ -14,6 +14,7 @@ const C = 'config.schema.json#/$defs/';
 
 const product = useProduct('cfg', { devices: [] });
 const other = useProduct('cfgx', { devices: ['bystander'] });
+const untouched = useProduct('cfgn', { devices: ['newcomer'] });
 
 function parse(b: Buffer): any {
   try { return JSON.parse(b.toString('utf8')); } catch { return undefined; }
@@ -92,6 +93,17 @@ describe('device get', () => {
     expect(reply.payload).toBeUndefined();
     await setConfig(h, product, { enabled: 1 });
     expect((await d.get()).result).toBe(0);
+  });
+
+  req(['CFG-004'], 'a product whose remote config was never switched on answers 1001, also once content is set without switching it on', async (h) => {
+    const d = await ConfigDevice.open(h, untouched.device('newcomer'));
+    const before = await d.get();
+    expect(before.result, 'a new product: the switch starts off').toBe(1001);
+    expect(before.payload).toBeUndefined();
+    await setConfig(h, untouched, { config: { secret: 'set, not switched on' } });
+    const after = await d.get();
+    expect(after.result, 'content set, switch never turned on').toBe(1001);
+    expect(after.payload).toBeUndefined();
   });
 
   req(['CFG-005'], 'switched on with no content ever set, a get is answered with 1002', async (h) => {

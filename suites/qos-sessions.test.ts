@@ -6,20 +6,21 @@
 import fc from 'fast-check';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { ApiError } from '../src/client/cloud-api.js';
 import type { Device } from '../src/client/device.js';
 import { deviceLogin } from '../src/protocol/credentials.js';
 import { commandArbitraries, describeCommand, type CommandData, type Recorder } from './qos/commands.js';
-import { Model } from './qos/model.js';
+import { Model, STORED_MAX } from './qos/model.js';
 import { runSequence, writeReplay } from './qos/replay.js';
 import { SYNC_TOPIC, World } from './qos/world.js';
+import { ghostDeliveries } from './qos/barriers.js';
+import { cloudPublish, drainSession, untilOffline, waitCount } from './qos/offline.js';
 import type { ReqId } from '../specs/requirements/index.js';
 import { currentTarget, numRuns, req, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
 const MODEL_DEVICES = ['d0', 'd1', 'd2'];
-const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9'];
+const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11'];
 const fx = useProduct('qos', {
   devices: [...MODEL_DEVICES, ...EXAMPLE_DEVICES],
   policies: [{ name: 'a', privilege: 3 }, { name: 'b', privilege: 3 }, { name: SYNC_TOPIC, privilege: 3 }],
@@ -102,16 +103,19 @@ req(MODEL_IDS, MODEL_TITLE, (h) => modelProperty(h, MODEL_TITLE, { clock: withCl
 
 req(['QOS-011'], 'a QoS 2 PUBLISH closes the connection and is not delivered', async (h) => {
   const c = fx.device('x0');
+  const t = topicOf(c, 'a');
+  await (await h.device(c, { clean: true })).end(); // no session left from before
   const watcher = await h.device(c, { label: 'x0-watch', clean: false });
-  await watcher.subscribe(topicOf(c, 'a'), 1);
+  expect(await watcher.subscribe(t, 1)).toBe(1);
   await watcher.end();
-  const d = await h.device(c);
-  d.send({ cmd: 'publish', topic: topicOf(c, 'a'), payload: Buffer.from('qos2'), qos: 2, messageId: 7, retain: false, dup: false });
+  // The publisher resumes that session: a QoS 2 message the hub routed would reach it, or be stored for it.
+  const d = await h.device(c, { clean: false });
+  d.send({ cmd: 'publish', topic: t, payload: Buffer.from('qos2'), qos: 2, messageId: 7, retain: false, dup: false });
   expect(await d.closesWithin(ROUND_TRIP_LIMIT_MS), 'the hub keeps a connection that sent a QoS 2 PUBLISH').toBe(true);
-  const back = await h.device(c, { clean: true });
-  await back.subscribe(topicOf(c, SYNC_TOPIC), 0);
-  await selfLoop(back, topicOf(c, SYNC_TOPIC));
-  expect(back.messages.filter((m) => m.payload.toString() === 'qos2')).toEqual([]);
+  await untilOffline(h, c);
+  const back = await h.device(c, { clean: false });
+  await selfLoop(back, t); // stored messages are resent before a later one on the same topic
+  expect([...d.messages, ...back.messages].filter((m) => m.payload.toString() === 'qos2'), 'the QoS 2 message was delivered').toEqual([]);
 });
 
 req(['QOS-013'], 'RETAIN = 1 is delivered with RETAIN = 0 and not kept for later subscribers', async (h) => {
@@ -125,10 +129,10 @@ req(['QOS-013'], 'RETAIN = 1 is delivered with RETAIN = 0 and not kept for later
   await d.unsubscribe(topicOf(c, 'a'));
   await d.end();
   const later = await h.device(c);
-  await later.subscribe(topicOf(c, SYNC_TOPIC), 1);
   await later.subscribe(topicOf(c, 'a'), 1);
-  await selfLoop(later, topicOf(c, SYNC_TOPIC));
-  expect(later.received(topicOf(c, 'a')), 'a later subscriber got a retained message').toEqual([]);
+  // a retained message is sent when the subscription is made: before a message published on the topic afterwards
+  await selfLoop(later, topicOf(c, 'a'));
+  expect(later.received(topicOf(c, 'a')).filter((m) => m.payload.toString() === 'retained?'), 'a later subscriber got a retained message').toEqual([]);
 });
 
 req(['QOS-012'], 'a will message is never published, even when the connection drops', async (h) => {
@@ -145,8 +149,9 @@ req(['QOS-012'], 'a will message is never published, even when the connection dr
   expect(connack?.cmd === 'connack' && connack.returnCode === 0, 'a CONNECT with a will is accepted').toBe(true);
   raw.close(); // no DISCONNECT: MQTT 3.1.1 would publish the will now
   await raw.closed;
+  await untilOffline(h, c); // the hub has handled the drop (and published a will, if it does)
   const back = await h.device(c, { clean: false });
-  await selfLoop(back, topicOf(c, SYNC_TOPIC));
+  await selfLoop(back, topicOf(c, 'a')); // a stored will is resent before a later message on its topic
   expect(back.messages.filter((m) => m.payload.toString() === 'the-will'), 'the will was published').toEqual([]);
 });
 
@@ -174,31 +179,6 @@ async function offlineSession(h: Harness, c: DeviceCredentials): Promise<void> {
   await untilOffline(h, c);
 }
 
-async function untilOffline(h: Harness, c: DeviceCredentials): Promise<void> {
-  const api = h.api();
-  for (let i = 0; i < 200; i++) {
-    const r = await api.call<{ Online: number }>('DescribeDevice', { ProductID: c.productId, DeviceName: c.deviceName });
-    if (r.Online === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`${c.deviceName} still online after its DISCONNECT`);
-}
-
-async function cloudPublish(h: Harness, c: DeviceCredentials, payload: string, o: { qos?: 0 | 1; topic?: string; encoding?: string } = {}): Promise<string> {
-  try {
-    await h.api().call('PublishMessage', { ProductId: c.productId, DeviceName: c.deviceName, Topic: o.topic ?? topicOf(c, 'a'), Payload: payload, Qos: o.qos ?? 1, ...(o.encoding !== undefined ? { PayloadEncoding: o.encoding } : {}) });
-    return 'ok';
-  } catch (e) {
-    if (e instanceof ApiError) return e.code;
-    throw e;
-  }
-}
-
-async function waitCount(d: Device, topic: string, n: number, ms: number): Promise<number> {
-  await d.conn.until(() => d.received(topic).length >= n, ms);
-  return d.received(topic).length;
-}
-
 req(['QOS-017'], 'a QoS 0 message for an offline session is not stored: PublishMessage answers DeviceOffline and nothing arrives on reconnect', async (h) => {
   const c = fx.device('x1');
   await offlineSession(h, c);
@@ -211,18 +191,62 @@ req(['QOS-017'], 'a QoS 0 message for an offline session is not stored: PublishM
   expect(d.received(topicOf(c, 'a')).map((m) => m.payload.toString()), 'only the QoS 1 message may arrive').toEqual(['q1-offline']);
 });
 
-req(['QOS-020', 'API-030'], 'at most 150 messages are stored for an offline device: the 151st PublishMessage is refused, 150 arrive in order', async (h) => {
-  const c = fx.device('x5');
-  await offlineSession(h, c);
-  for (let i = 0; i < 150; i++) expect(await cloudPublish(h, c, `m${i}`), `PublishMessage ${i + 1} to the offline device`).toBe('LimitExceeded.MessageSaved');
-  expect(await cloudPublish(h, c, 'm150')).toBe('LimitExceeded.OfflineMessageExceedLimit');
-  const d = await h.device(c, { clean: false });
-  expect(d.sessionPresent).toBe(true);
-  const n = await waitCount(d, topicOf(c, 'a'), 150, ROUND_TRIP_LIMIT_MS + pace * 160);
-  await selfLoop(d, topicOf(c, SYNC_TOPIC));
-  expect(n).toBe(150);
-  expect(d.received(topicOf(c, 'a')).map((m) => m.payload.toString())).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
-}, { timeout: 60_000 + pace * 160 });
+const seq = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+const saved = 'LimitExceeded.MessageSaved';
+const full = 'LimitExceeded.OfflineMessageExceedLimit';
+
+/** A persistent session subscribed to `a` at QoS 1 and the sync topic at QoS 0, online and withholding every PUBACK. */
+async function withholding(h: Harness, c: DeviceCredentials): Promise<Device> {
+  await (await h.device(c, { clean: true })).end(); // start from no session
+  const d = await h.device(c, { clean: false, autoAck: false });
+  expect(await d.subscribe(topicOf(c, 'a'), 1)).toBe(1);
+  expect(await d.subscribe(topicOf(c, SYNC_TOPIC), 0)).toBe(0);
+  return d;
+}
+
+/** The device publishes n QoS 1 messages to itself on `a`, acknowledges none of the deliveries, and leaves. */
+async function unackedOwnPublishes(h: Harness, c: DeviceCredentials, prefix: string, n: number): Promise<void> {
+  const d = await withholding(h, c);
+  const t = topicOf(c, 'a');
+  const tracked = Array.from({ length: n }, (_, i) => d.publishTracked(t, `${prefix}${i}`));
+  expect(await d.conn.until(() => tracked.every((x) => x.acked()), ROUND_TRIP_LIMIT_MS), `PUBACKs for ${n} publishes`).toBe(true);
+  // at most 150 are in flight (LIM-010); the rest, once routed, must find the session full
+  expect(await waitCount(d, t, Math.min(n, STORED_MAX), ROUND_TRIP_LIMIT_MS), 'deliveries awaiting PUBACK').toBeGreaterThanOrEqual(Math.min(n, STORED_MAX));
+  await d.end(); // DISCONNECT with every delivery unacknowledged: they stay in the session
+  await untilOffline(h, c);
+}
+
+/** Runs the scenarios side by side (their paced replays overlap) and fails with every scenario's error. */
+async function sideBySide(scenarios: Record<string, () => Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(Object.values(scenarios).map((f) => f()));
+  const failed = Object.keys(scenarios).flatMap((name, i) => (results[i]!.status === 'rejected' ? [`${name}: ${((results[i] as PromiseRejectedResult).reason as Error).message}`] : []));
+  if (failed.length) throw new Error(failed.join('\n'));
+}
+
+req(['QOS-020', 'API-030'], 'at most 150 unacknowledged QoS 1 messages are kept for a session, whichever path filled it (PublishMessage, the device\'s own publishes, both), and the first 150 arrive in order', async (h) => {
+  await sideBySide({
+    'PublishMessage to the offline device': async () => {
+      const c = fx.device('x5');
+      await offlineSession(h, c);
+      for (let i = 0; i < STORED_MAX; i++) expect(await cloudPublish(h, c, `m${i}`), `PublishMessage ${i + 1} to the offline device`).toBe(saved);
+      expect(await cloudPublish(h, c, 'm150'), 'the 151st PublishMessage').toBe(full);
+      expect(await drainSession(h, c, { topic: topicOf(c, 'a'), expected: STORED_MAX, markerTopic: topicOf(c, 'a'), paceMs: pace })).toEqual(seq('m', STORED_MAX));
+    },
+    '160 of its own publishes left unacknowledged': async () => {
+      const c = fx.device('x10');
+      await unackedOwnPublishes(h, c, 'w', 160);
+      expect(await cloudPublish(h, c, 'one-more'), 'PublishMessage once the session holds 150 unacknowledged').toBe(full);
+      expect(await drainSession(h, c, { topic: topicOf(c, 'a'), expected: STORED_MAX, markerTopic: topicOf(c, 'a'), paceMs: pace })).toEqual(seq('w', STORED_MAX));
+    },
+    '100 of its own publishes unacknowledged, then PublishMessage': async () => {
+      const c = fx.device('x11');
+      await unackedOwnPublishes(h, c, 'u', 100);
+      for (let i = 0; i < 50; i++) expect(await cloudPublish(h, c, `c${i}`), `PublishMessage ${i + 1} after 100 unacknowledged`).toBe(saved);
+      expect(await cloudPublish(h, c, 'c50'), 'PublishMessage 51 after 100 unacknowledged').toBe(full);
+      expect(await drainSession(h, c, { topic: topicOf(c, 'a'), expected: STORED_MAX, markerTopic: topicOf(c, 'a'), paceMs: pace })).toEqual([...seq('u', 100), ...seq('c', 50)]);
+    },
+  });
+}, { timeout: 60_000 + pace * 200 });
 
 req(['QOS-021'], 'stored messages arrive paced after a reconnect, not in a burst', async (h) => {
   const c = fx.device('x6');
@@ -253,9 +277,8 @@ req(['LIM-010'], 'a device that withholds PUBACK has at most 150 QoS 1 messages 
   const tracked = Array.from({ length: 160 }, (_, i) => d.publishTracked(topicOf(c, 'a'), `w${i}`));
   expect(await d.conn.until(() => tracked.every((x) => x.acked()), ROUND_TRIP_LIMIT_MS)).toBe(true);
   await waitCount(d, topicOf(c, 'a'), 150, ROUND_TRIP_LIMIT_MS);
-  const marker = 'window-marker';
-  await d.publish(topicOf(c, SYNC_TOPIC), marker, 0);
-  await d.waitFor((m) => m.payload.toString() === marker, ROUND_TRIP_LIMIT_MS);
+  // the marker takes the path of the 160 (QoS 1, this publisher), so the hub has routed them all when it is back
+  await selfLoop(d, topicOf(c, SYNC_TOPIC));
   expect(d.received(topicOf(c, 'a')).length, 'QoS 1 messages in flight without PUBACK').toBe(150);
   d.ackAll();
   expect(await waitCount(d, topicOf(c, 'a'), 160, ROUND_TRIP_LIMIT_MS)).toBe(160);
@@ -272,10 +295,11 @@ req(['QOS-022'], 'a stored QoS 1 message older than 24 h is not delivered; the s
   await d.end();
   await untilOffline(h, c);
   await h.advanceClock(2 * 3600); // 25 h old; the session has been offline only 2 h
+  expect(await cloudPublish(h, c, 'fresh'), 'a message stored now, behind the old one').toBe('LimitExceeded.MessageSaved');
   const back = await h.device(c, { clean: false });
   expect(back.sessionPresent, 'the session (offline 2 h) is kept').toBe(true);
-  await selfLoop(back, topicOf(c, SYNC_TOPIC));
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  // stored messages are resent in the order they were stored: once the fresh one is here, the old one would be too
+  expect(await back.waitFor((m) => m.payload.toString() === 'fresh', ROUND_TRIP_LIMIT_MS + pace * 2), 'the message stored 0 h ago').toBeDefined();
   expect(back.messages.filter((m) => m.payload.toString() === 'old'), 'a message stored 25 h ago was delivered').toEqual([]);
 }, { timeout: clockTimeout(25) });
 
@@ -290,10 +314,7 @@ req(['QOS-023'], 'a session offline for more than 24 h is gone: SessionPresent 0
   await h.advanceClock(25 * 3600);
   const d = await h.device(c, { clean: false });
   expect(d.sessionPresent, 'after 25 h offline the session must be gone').toBe(false);
-  await d.subscribe(topicOf(c, SYNC_TOPIC), 0);
-  await d.publish(topicOf(c, 'a'), 'after-expiry', 1);
-  await selfLoop(d, topicOf(c, SYNC_TOPIC));
-  expect(d.received(topicOf(c, 'a')), 'a subscription of the expired session still delivers').toEqual([]);
+  expect(await ghostDeliveries(d, topicOf(c, 'a')), 'a subscription of the expired session still delivers').toEqual([]);
 }, { timeout: clockTimeout(49) });
 
 req(['API-029'], 'PublishMessage with PayloadEncoding base64 delivers the decoded bytes at min(Qos, granted)', async (h) => {

@@ -7,7 +7,7 @@ import { req, reqProperty, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
-const product = useProduct('rrpc', { devices: ['callee', 'offline', 'unsubscribed', 'disabled', 'late'] });
+const product = useProduct('rrpc', { devices: ['callee', 'offline', 'unsubscribed', 'disabled', 'late', 'neighbour'] });
 
 const REQUEST_RE = /^\$rrpc\/rxd\/([^/]+)\/([^/]+)\/([^/]+)$/;
 
@@ -102,6 +102,25 @@ describe('calls and answers', () => {
     expect(r?.ok ? Buffer.from(r.answer.PayloadBase64, 'base64').toString() : r && (r.error as Error).message).toBe('right');
   });
 
+  req(['RRPC-006'], 'an answer with the right processID from another device of the product does not complete the call', async (h) => {
+    const creds = product.device('callee');
+    const other = product.device('neighbour');
+    const device = await callee(h, creds);
+    const neighbour = await callee(h, other); // subscribed to its own RRPC topic, like any device of the product
+    const loop = `${other.productId}/${other.deviceName}/data`;
+    expect(await neighbour.subscribe(loop, 1)).toBe(1);
+    const call = startCall(h.api(), creds, 'who answers');
+    const { processId } = await nextRequest(h, device, creds, 'who answers');
+    // the neighbour answers with the callee's processID: on its own reply topic, and (refused by the ACL) on the callee's
+    await neighbour.publish(replyTopic(other, processId), 'from-neighbour', 1);
+    neighbour.send({ cmd: 'publish', topic: replyTopic(creds, processId), payload: Buffer.from('from-neighbour-on-callee-topic'), qos: 0, retain: false, dup: false });
+    // Barrier: a marker the neighbour publishes after its answers is routed after them (one publisher, in order).
+    await selfLoop(neighbour, loop);
+    await device.publish(replyTopic(creds, processId), 'from-callee', 1);
+    const r = await within(call, latestTimeout(h));
+    expect(r?.ok ? Buffer.from(r.answer.PayloadBase64, 'base64').toString() : r && (r.error as Error).message, 'the answer PublishRRPCMessage returns').toBe('from-callee');
+  });
+
   reqProperty(['RRPC-002', 'RRPC-005', 'RRPC-006'],
     'answers well before the timeout are returned, answers well after it give RRPCTimeout, and a wrong processID is never returned',
     [fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean()],
@@ -156,6 +175,8 @@ describe('timeout', () => {
     expect(device.isOpen, 'the connection stays open').toBe(true);
     const fresh = startCall(api, creds, 'next');
     const next = await nextRequest(h, device, creds, 'next');
+    // the late answer again, now that a call is pending: one publisher's answers are handled in order
+    await device.publish(replyTopic(creds, processId), 'stale answer', 1);
     await device.publish(replyTopic(creds, next.processId), 'fresh answer', 1);
     const r2 = await within(fresh, latestTimeout(h));
     expect(r2?.ok && Buffer.from(r2.answer.PayloadBase64, 'base64').toString(), 'the next call gets its own answer').toBe('fresh answer');

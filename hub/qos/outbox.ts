@@ -79,8 +79,16 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     setImmediate(cb); // never hold mqemitter's callback: one slow device must not stall the broker
   };
 
-  internals._parser.prependListener('packet', (packet: { cmd: string; messageId?: number }) => {
+  if (faults.has('ignore-granted-qos')) {
+    // the fault: a QoS 0 subscription takes QoS 1 messages into the QoS 1 queue instead of downgrading them (QOS-003)
+    const deliver0 = internals.deliver0;
+    internals.deliver0 = (packet, cb) => (packet.qos === 1 ? internals.deliverQoS(packet, cb) : deliver0(packet, cb));
+  }
+
+  internals._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; qos?: number }) => {
     if (packet.cmd === 'puback' && packet.messageId !== undefined && inflight.delete(packet.messageId)) setImmediate(pump);
+    // the fault: Aedes answers with the PUBLISH's identifier (QOS-002), so the fault changes it before Aedes sees it
+    if (packet.cmd === 'publish' && packet.qos === 1 && packet.messageId !== undefined && faults.has('puback-wrong-id')) packet.messageId = (packet.messageId % 65535) + 1;
   });
 
   client.once('connected', () => {
@@ -137,7 +145,8 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     const stored = client.clean ? undefined : store.find(client.id, item.brokerId, item.brokerCounter);
     if (item.replay && !stored) return; // acknowledged or expired meanwhile
     const resend = item.messageId !== undefined;
-    const messageId = resend ? item.messageId! : allocateId();
+    // QOS-018: a resend keeps the identifier it was first sent with (MQTT-4.4.0-1); the fault allocates a new one
+    const messageId = resend && !faults.has('new-id-on-redelivery') ? item.messageId! : allocateId();
     if (stored) stored.messageId = messageId;
     inflight.add(messageId);
     const dup = resend && !faults.has('no-dup-on-redelivery'); // QOS-018

@@ -87,7 +87,8 @@ export class SessionStore {
     p!.outgoingClearMessageId = async (client, packet) => this.acknowledge(client.id, packet.messageId);
     p!.outgoingStream = () => Readable.from([]); // the outbox replays stored messages itself (paced, windowed)
     p!.cleanSubscriptions = async (client) => {
-      // CleanSession = 1 login: the session, its subscriptions and its messages are gone (QOS-019)
+      // CleanSession = 1 login: the session, its subscriptions and its messages are gone (QOS-019); the fault keeps them
+      if (this.faults.has('keep-session-on-clean') && this.records.has(client.id)) return;
       this.records.delete(client.id);
       await cleanSubs(client);
     };
@@ -99,14 +100,15 @@ export class SessionStore {
         return [];
       }
       const subs = await subsByClient(client);
-      return subs.length === 0 && record ? [SESSION_MARKER] : subs;
+      // QOS-015: SessionPresent 1 only for a stored session; the fault reports one for every CleanSession = 0 login
+      return subs.length === 0 && (record || this.faults.has('session-present-always')) ? [SESSION_MARKER] : subs;
     };
   }
 
   /** A connection finished its CONNECT: a CleanSession = 0 one now holds the session. */
   connected(client: Client): void {
     if (client.clean) {
-      this.records.delete(client.id);
+      if (!this.faults.has('keep-session-on-clean')) this.records.delete(client.id);
       return;
     }
     const record = this.records.get(client.id);
@@ -168,8 +170,10 @@ export class SessionStore {
     if (!record.client && this.faults.has('drop-offline-qos1')) return;
     const live = this.messages(clientId);
     if (live.some((m) => m.brokerId === packet.brokerId && m.brokerCounter === packet.brokerCounter)) return;
-    if (live.length >= MAX_STORED_MESSAGES) {
-      // QOS-020: the first 150 are kept and newer ones refused (PublishMessage reports OfflineMessageExceedLimit)
+    if (live.length >= MAX_STORED_MESSAGES && !this.faults.has('offline-cap-only-in-api')) {
+      // QOS-020: the first 150 are kept and newer ones refused, whichever path published them (device PUBLISH,
+      // PublishMessage, broadcast); PublishMessage reports OfflineMessageExceedLimit. The fault leaves the cap to
+      // PublishMessage alone.
       this.log(`mqtt: session ${clientId} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
       return;
     }

@@ -24,4 +24,7 @@ export const broadcast = {
   'BCAST-009': { level: 'SHOULD', capability: 'broadcast', source: 'protocol.md §7.1, §2.4', title: 'Broadcast QoS',
     statement: 'A broadcast is delivered at min(Qos parameter, QoS granted to the device\'s broadcast subscription).',
     choice: 'Inferred from MQTT delivery rules (QOS-003); the sources say only that Qos is required.', tags: ['unconfirmed'] },
+  'BCAST-010': { level: 'MUST', capability: 'broadcast', source: 'seed §1.1.4 ("未被设备确认的 QoS=1 消息数量 不超过150条"); protocol.md §1.8, §7.1; MQTT 3.1.1 §4.4', title: 'Unacknowledged broadcasts stay in the session, within its 150',
+    statement: 'QoS 1 broadcasts delivered to an online device with a persistent session and not acknowledged are kept in its session like any QoS 1 delivery: resent when it reconnects (QOS-018) and counted toward its 150 unacknowledged messages (QOS-020), so of more than 150 at most 150 are resent, and a QoS 1 PublishMessage to the offline device then answers LimitExceeded.OfflineMessageExceedLimit.',
+    choice: 'BCAST-008 keeps broadcasts from offline devices; a broadcast already sent is session state like any QoS 1 delivery (MQTT 3.1.1 §4.1), and the seed\'s bound counts every unacknowledged QoS 1 message.', tags: ['boundary'] },
 } as const satisfies Record<string, Requirement>;

@@ -15,7 +15,7 @@ export const rrpc = {
     statement: 'When the device does not reply, PublishRRPCMessage fails with FailedOperation.RRPCTimeout once the hub\'s RRPC timeout has passed: 10 s, or the limits.rrpcTimeoutMs the target declares (not before it, not later than 1.5 × it + 2 s).',
     choice: 'The seed (and the limits table) say 10 s and the seed wins over the 4 s of the developer doc; a target may declare a shorter timeout for testing (the embedded reference hub runs with 1 s); the upper bound gives network slack.', tags: ['slow'] },
   'RRPC-006': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2; seed §1.3.2', title: 'Replies are matched by processID',
-    statement: 'A reply on $rrpc/txd/${pid}/${dn}/${other id} does not complete a pending call, and two concurrent calls to one device each get the reply sent with their own processID.' },
+    statement: 'A pending call completes only with a reply its own device publishes on $rrpc/txd/${pid}/${dn}/${processID} with the call\'s processID: a reply on another processID, or a reply with that processID from another device (even of the same product), does not complete it; two concurrent calls to one device each get the reply sent with their own processID.' },
   'RRPC-007': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'RRPC to an offline device',
     statement: 'PublishRRPCMessage to a registered device that is not connected fails at once with FailedOperation.DeviceOffline.', tags: ['negative'] },
   'RRPC-008': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'RRPC to a device not subscribed',

@@ -88,7 +88,7 @@ export const REGISTRY: { [K in Kind]: Impl<K> } = {
     async run(world, model, c) {
       const { msg } = model.publish(c.d, c.topic, c.qos, `d${c.d}`);
       await world.publish(c.d, c.topic, c.qos, msg.id);
-      await world.settle(model, c.d);
+      await world.settle(model, c.d, c.qos);
     },
   },
   burst: {
@@ -98,7 +98,7 @@ export const REGISTRY: { [K in Kind]: Impl<K> } = {
     async run(world, model, c) {
       const ids = Array.from({ length: WINDOW + 1 }, () => model.publish(c.d, c.topic, 1, `d${c.d}`).msg.id);
       await world.burst(c.d, c.topic, ids);
-      await world.settle(model, c.d);
+      await world.settle(model, c.d, 1);
     },
   },
   cloudPublish: {

@@ -182,16 +182,17 @@ export class Model {
   }
 }
 
-/** One PUBLISH a device received, as the judge sees it. */
-export interface Receipt { id: string; topic: string; qos: number; dup: boolean }
+/** One PUBLISH a device received, as the judge sees it (messageId: its packet identifier, for QoS 1). */
+export interface Receipt { id: string; topic: string; qos: number; dup: boolean; messageId?: number }
 
 /**
  * Judges the receipts of one connection against the model: every message allowed, at its delivery QoS, QoS 0 at
  * most once, a repeat only with DUP = 1, first receipts in publish order per stream, every required one present.
- * `before` are the ids the device received on earlier connections (a redelivery of one of them must carry DUP).
+ * `before` are the ids the device received on earlier connections (a redelivery of one of them must carry DUP);
+ * `firstIds` the packet identifiers QoS 1 ones were first sent with (a redelivery must reuse it, MQTT-4.4.0-1).
  * Returns the violations, one line each (empty: conforming).
  */
-export function judge(model: Model, d: number, receipts: readonly Receipt[], before: ReadonlySet<string>, unackedCount: number): string[] {
+export function judge(model: Model, d: number, receipts: readonly Receipt[], before: ReadonlySet<string>, unackedCount: number, firstIds: ReadonlyMap<string, number> = new Map()): string[] {
   const s = model.devices[d]!;
   const problems: string[] = [];
   const seen = new Map<string, number>();
@@ -208,6 +209,10 @@ export function judge(model: Model, d: number, receipts: readonly Receipt[], bef
     if (r.qos !== m.qos) problems.push(`d${d} received ${r.id} at QoS ${r.qos}; expected QoS ${m.qos} (min of publish and granted QoS)`);
     if (m.qos === 0 && count > 1) problems.push(`d${d} received QoS 0 message ${r.id} ${count} times; QoS 0 is at most once`);
     if (m.qos === 1 && (count > 1 || before.has(r.id)) && !r.dup) problems.push(`d${d} received ${r.id} again without DUP = 1 (a redelivery must set DUP)`);
+    const first = firstIds.get(r.id);
+    if (m.qos === 1 && first !== undefined && r.messageId !== undefined && r.messageId !== first) {
+      problems.push(`d${d} received ${r.id} again with packet identifier ${r.messageId}; it was first sent with ${first} (a resend keeps its original identifier, MQTT-4.4.0-1)`);
+    }
   });
   // order per publisher and topic, over first receipts of QoS 1 messages
   const byStream = new Map<string, { id: string; at: number; seq: number }[]>();

@@ -107,6 +107,14 @@ describe('judge', () => {
     expect(judge(m, 0, [r(a.id), r(b.id)], new Set(), 151).join('\n')).toMatch(/at most 150/);
   });
 
+  test('a resend keeps the packet identifier the message was first sent with', () => {
+    const m = online();
+    const a = m.publish(0, 'a', 1, 'd0').msg;
+    const first = new Map([[a.id, 7]]);
+    expect(judge(m, 0, [r(a.id, { dup: true, messageId: 7 })], new Set([a.id]), 1, first)).toEqual([]);
+    expect(judge(m, 0, [r(a.id, { dup: true, messageId: 8 })], new Set([a.id]), 1, first).join('\n')).toMatch(/packet identifier 8; it was first sent with 7/);
+  });
+
   test('QoS 0 at most once; nothing after UNSUBSCRIBE', () => {
     const m = online();
     m.subscribe(0, 'b', 0);

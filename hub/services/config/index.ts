@@ -36,8 +36,10 @@ function handleGet(ctx: ServiceContext, store: ConfigStore, m: DeviceMessage, re
     return ctx.log(`config: ${m.productId}/${m.deviceName} sent a request whose type is not "get"; ignored`);
   }
   const c = store.get(m.productId);
+  // CFG-004: switched off, or never switched on (the console's switch starts off: seed §1.5 "开启远程配置开关")
+  const enabled = c ? c.enabled : ctx.faults.has('config-enabled-by-default');
   let body: Record<string, unknown>;
-  if (!c?.enabled && !ctx.faults.has('config-ignore-disabled')) body = { type: 'reply', result: CONFIG_RESULT.disabled }; // CFG-004
+  if (!enabled && !ctx.faults.has('config-ignore-disabled')) body = { type: 'reply', result: CONFIG_RESULT.disabled }; // CFG-004
   else if (c?.content == null) body = { type: 'reply', result: CONFIG_RESULT.noContent }; // CFG-005
   else body = { type: 'reply', result: 0, payload: JSON.parse(c.content) as unknown }; // CFG-001, CFG-002
   void ctx.publish(`${resultPrefix}/${m.productId}/${m.deviceName}`, JSON.stringify(body), 1)
@@ -90,7 +92,8 @@ const HubcheckSetProductConfig: Action = {
     if (!r) throw new ApiError('InternalError', 'the remote config service is not running');
     const current = r.store.get(productId);
     const next = {
-      enabled: enabled !== undefined ? enabled === 1 : (current?.enabled ?? false),
+      // a product's switch starts off (CFG-004); the fault starts it on
+      enabled: enabled !== undefined ? enabled === 1 : (current?.enabled ?? r.ctx.faults.has('config-enabled-by-default')),
       content: text !== undefined ? JSON.stringify(JSON.parse(text)) : (current?.content ?? null),
     };
     r.store.put(productId, next.enabled, next.content, ctx.nowSeconds());

@@ -40,12 +40,18 @@ function isSubscribed(ctx: ServiceContext, clientId: string, topic: string): boo
   return Object.keys(client?.subscriptions ?? {}).some((filter) => covers(levels(filter), t));
 }
 
-/** The answer to a reply on $rrpc/txd/${pid}/${dn}/${processID}: only the call with that very processID (RRPC-006). */
+/**
+ * The answer to a reply the device ${pid}/${dn} published on $rrpc/txd/${pid}/${dn}/${processID}: only that device's
+ * call with that very processID (RRPC-006); the identity is the publisher's login, never a topic level.
+ */
 function findPending(ctx: ServiceContext, s: RrpcState, productId: string, deviceName: string, processId: string): Pending | undefined {
   const exact = s.pending.get(`${productId}/${deviceName}/${processId}`);
-  if (exact || !ctx.faults.has('rrpc-wrong-process-id')) return exact;
+  if (exact) return exact;
   // the fault: any pending call of the device takes the reply
-  return [...s.pending.values()].find((p) => p.productId === productId && p.deviceName === deviceName);
+  if (ctx.faults.has('rrpc-wrong-process-id')) return [...s.pending.values()].find((p) => p.productId === productId && p.deviceName === deviceName);
+  // the fault: the call with that processID takes the reply, whichever device of the product sent it
+  if (ctx.faults.has('rrpc-any-device-answer')) return [...s.pending.values()].find((p) => p.productId === productId && String(p.processId) === processId);
+  return undefined;
 }
 
 const PublishRRPCMessage: Action = {
