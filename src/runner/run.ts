@@ -47,7 +47,7 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
   const descriptor = await descriptorFor(o.target);
   const startedAt = new Date();
   const runId = newRunId(startedAt);
-  const launched = await launch(descriptor);
+  const launched = await launch(descriptor, { long: o.long });
   const reporter = new ConformanceReporter(ROOT, o.progress);
   let probed: ProbeOutcome | undefined;
   try {

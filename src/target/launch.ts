@@ -40,9 +40,10 @@ export async function descriptorFor(target: string | TargetDescriptor | undefine
   return isDockerShortcut(target) ? dockerDescriptor(target, [...REFERENCE_HUB_MISSING, 'firmware-default-port']) : loadDescriptor(target);
 }
 
-export async function launch(d: TargetDescriptor): Promise<LaunchedTarget> {
+/** `long` (--long): the embedded hub keeps its own default timeouts, so the tests that wait for them wait for the real ones. */
+export async function launch(d: TargetDescriptor, o: { long?: boolean } = {}): Promise<LaunchedTarget> {
   switch (d.launcher) {
-    case 'embedded': return launchEmbedded(d);
+    case 'embedded': return launchEmbedded(d, o.long ?? false);
     case 'process': return (await import('./process.js')).launchProcess(d);
     case 'container': return (await import('./container.js')).launchContainer(d);
     default: return launchExternal(d);
@@ -69,13 +70,13 @@ async function firmwareLoopback(): Promise<string | undefined> {
   return undefined;
 }
 
-async function launchEmbedded(d: TargetDescriptor): Promise<LaunchedTarget> {
+async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<LaunchedTarget> {
   const { startHub } = await import('../../hub/index.js');
   const firmwareHost = await firmwareLoopback();
   const devicesPerProduct = d.embedded?.devicesPerProduct ?? EMBEDDED_DEVICE_QUOTA;
   const faults = d.embedded?.faults ?? [];
-  const rrpcTimeoutMs = d.limits?.rrpcTimeoutMs ?? EMBEDDED_RRPC_TIMEOUT_MS;
-  const offlinePaceMs = d.limits?.offlinePaceMs ?? EMBEDDED_OFFLINE_PACE_MS;
+  const rrpcTimeoutMs = d.limits?.rrpcTimeoutMs ?? (long ? DEFAULT_LIMITS.rrpcTimeoutMs : EMBEDDED_RRPC_TIMEOUT_MS);
+  const offlinePaceMs = d.limits?.offlinePaceMs ?? (long ? DEFAULT_LIMITS.offlinePaceMs : EMBEDDED_OFFLINE_PACE_MS);
   let hub;
   try {
     hub = await startHub({
