@@ -15,6 +15,8 @@ const REQUEST_RE = /^\$rrpc\/rxd\/([^/]+)\/([^/]+)\/([^/]+)$/;
 const timeoutOf = (h: Harness) => h.target.limits.rrpcTimeoutMs;
 /** The latest a timeout may come: 1.5 × the timeout plus 2 s of network and scheduling slack. */
 const latestTimeout = (h: Harness) => Math.round(timeoutOf(h) * 1.5) + 2000;
+/** A cloud API client whose requests outlast the latest timeout, so the hub's answer and not the client's limit ends a call. */
+const rrpcApi = (h: Harness) => h.api({ timeoutMs: latestTimeout(h) + 5000 });
 
 type RrpcAnswer = { MessageId: number; PayloadBase64: string };
 
@@ -62,7 +64,7 @@ describe('calls and answers', () => {
   req(['RRPC-001', 'RRPC-002', 'RRPC-003', 'RRPC-004'], 'the request arrives at QoS 0 with a decimal processID and the answer is returned as Base64', async (h) => {
     const creds = product.device('callee');
     const device = await callee(h, creds);
-    const call = startCall(h.api(), creds, 'turn on ✓');
+    const call = startCall(rrpcApi(h), creds, 'turn on ✓');
     const { message, processId } = await nextRequest(h, device, creds, 'turn on ✓');
     expect(message.qos, 'RRPC request QoS').toBe(0);
     expect(processId, 'processID').toMatch(/^\d+$/);
@@ -78,7 +80,7 @@ describe('calls and answers', () => {
   req(['RRPC-006'], 'two concurrent calls each get the answer sent with their own processID', async (h) => {
     const creds = product.device('callee');
     const device = await callee(h, creds);
-    const api = h.api();
+    const api = rrpcApi(h);
     const first = startCall(api, creds, 'first');
     const second = startCall(api, creds, 'second');
     const a = await nextRequest(h, device, creds, 'first');
@@ -94,7 +96,7 @@ describe('calls and answers', () => {
   req(['RRPC-006'], 'an answer on another processID does not complete the call; the one on its own processID does', async (h) => {
     const creds = product.device('callee');
     const device = await callee(h, creds);
-    const call = startCall(h.api(), creds, 'which one');
+    const call = startCall(rrpcApi(h), creds, 'which one');
     const { processId } = await nextRequest(h, device, creds, 'which one');
     await device.publish(replyTopic(creds, Number(processId) + 1000), 'wrong-process-id', 1);
     await device.publish(replyTopic(creds, processId), 'right', 1);
@@ -109,7 +111,7 @@ describe('calls and answers', () => {
     const neighbour = await callee(h, other); // subscribed to its own RRPC topic, like any device of the product
     const loop = `${other.productId}/${other.deviceName}/data`;
     expect(await neighbour.subscribe(loop, 1)).toBe(1);
-    const call = startCall(h.api(), creds, 'who answers');
+    const call = startCall(rrpcApi(h), creds, 'who answers');
     const { processId } = await nextRequest(h, device, creds, 'who answers');
     // the neighbour answers with the callee's processID: on its own reply topic, and (refused by the ACL) on the callee's
     await neighbour.publish(replyTopic(other, processId), 'from-neighbour', 1);
@@ -131,7 +133,7 @@ describe('calls and answers', () => {
       const creds = product.device('callee');
       const device = await callee(h, creds);
       const payload = `prop-${Math.random().toString(36).slice(2)}`;
-      const call = startCall(h.api(), creds, payload);
+      const call = startCall(rrpcApi(h), creds, payload);
       const { processId } = await nextRequest(h, device, creds, payload);
       if (wrongFirst) await device.publish(replyTopic(creds, `${processId}9`), 'wrong-process-id', 1);
       if (inTime) {
@@ -155,7 +157,7 @@ describe('timeout', () => {
     const T = timeoutOf(h);
     const creds = product.device('callee');
     const device = await callee(h, creds);
-    const call = startCall(h.api(), creds, 'nobody answers');
+    const call = startCall(rrpcApi(h), creds, 'nobody answers');
     await nextRequest(h, device, creds, 'nobody answers');
     const r = await within(call, latestTimeout(h));
     expect(r, `PublishRRPCMessage gives up within ${latestTimeout(h)} ms (timeout ${T} ms)`).toBeDefined();
@@ -166,7 +168,7 @@ describe('timeout', () => {
   req(['RRPC-010'], 'an answer after the timeout is acknowledged, returned to nobody, and does not complete the next call', async (h) => {
     const creds = product.device('late');
     const device = await callee(h, creds);
-    const api = h.api();
+    const api = rrpcApi(h);
     const stale = startCall(api, creds, 'too slow');
     const { processId } = await nextRequest(h, device, creds, 'too slow');
     const r = await within(stale, latestTimeout(h));

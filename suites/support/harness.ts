@@ -27,11 +27,11 @@ export class Harness {
   private readonly opened: { end(): unknown }[] = [];
   constructor(readonly target: ResolvedTarget, readonly ctx: TestContext) {}
 
-  api(): CloudApi {
+  api(o: { timeoutMs?: number } = {}): CloudApi {
     // A hub without a cloud API (provisioning any or fixtures): what a test needs the API for cannot be
     // done there, so the test is not applicable (ctx.skip ends it here), never failed.
     if (!this.target.endpoints.api) this.ctx.skip(`the target has no cloud API (provisioning: ${this.target.provisioning ?? 'cloud-api'}), which this test uses`);
-    return new CloudApi({ endpoint: this.target.endpoints.api, ...this.target.cloudApi }, this.trace, (action, answer) => this.checkApiAnswer(action, answer));
+    return new CloudApi({ endpoint: this.target.endpoints.api, ...this.target.cloudApi, ...o }, this.trace, (action, answer) => this.checkApiAnswer(action, answer));
   }
 
   /** Validates a payload the hub sent against its schema; a violation is kept as evidence and fails the test. */
