@@ -3,6 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Device } from '../../registry/index.js';
+import { readBody } from '../body.js';
 import type { ServiceContext } from '../types.js';
 import { signatureMethod, supportedAlgorithms } from './signature.js';
 
@@ -49,24 +50,6 @@ export function canonicalHost(host: string): string {
   return colon >= 0 ? host.slice(0, colon) : host;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-      if (size > 16 * limit) req.destroy();
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      if (over) reject(new GatewayError('InvalidParameterValue.PayloadOverLimit', `the request body is over ${limit} bytes`));
-      else resolve(Buffer.concat(chunks));
-    });
-  });
-}
 
 export interface SignedRequest {
   device: Device;
@@ -93,7 +76,8 @@ export async function readSignedRequest(req: IncomingMessage, ctx: ServiceContex
     req.resume();
     throw new GatewayError('InvalidParameterValue', `Content-Type must be application/json (got ${JSON.stringify(contentType)})`); // HTTP-012
   }
-  const body = await readBody(req, o.maxBodyBytes ?? GATEWAY_MAX_BODY_BYTES);
+  const limit = o.maxBodyBytes ?? GATEWAY_MAX_BODY_BYTES;
+  const body = await readBody(req, limit, () => new GatewayError('InvalidParameterValue.PayloadOverLimit', `the request body is over ${limit} bytes`));
   const algorithm = header(req, 'x-tc-algorithm');
   const timestamp = header(req, 'x-tc-timestamp');
   const nonce = header(req, 'x-tc-nonce');

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Device } from '../../registry/index.js';
 import { authorityOf } from '../../tls/authority.js';
 import { sendJson } from '../http-gateway/request.js';
+import { readBody } from '../body.js';
 import type { ServiceContext } from '../types.js';
 import { store } from './index.js';
 
@@ -40,26 +41,13 @@ function signingKey(ctx: ServiceContext, device: Device, control: string): strin
   return firstLine.slice(0, SIGN_KEY_CHARS);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (size > 16 * MAX_BODY_BYTES) req.destroy();
-    });
-    req.on('error', reject);
-    req.on('end', () => (size > MAX_BODY_BYTES ? reject(new Refusal(`the body is over ${MAX_BODY_BYTES} bytes`)) : resolve(Buffer.concat(chunks))));
-  });
-}
 
 async function accept(ctx: ServiceContext, req: IncomingMessage): Promise<number> {
   if (req.method !== 'POST') {
     req.resume();
     throw new Refusal(`/cgi-bin/report-log takes only POST (got ${req.method})`, 405);
   }
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES, () => new Refusal(`the body is over ${MAX_BODY_BYTES} bytes`));
   if (body.length < H.total) throw new Refusal(`the body is ${body.length} bytes, shorter than the ${H.total}-byte header`);
   let at = 0;
   const take = (n: number) => body.subarray(at, (at += n));

@@ -12,6 +12,7 @@ import type { Product } from '../../registry/index.js';
 import { newDevicePsk } from '../../registry/ids.js';
 import { authorityOf } from '../../tls/authority.js';
 import { canonicalHost, GATEWAY_TIMESTAMP_SKEW_SECONDS, GatewayError, gatewayRoute, sendJson } from '../http-gateway/request.js';
+import { readBody } from '../body.js';
 import type { HubService, ServiceContext } from '../types.js';
 import { encryptRegisterPayload, legacySignatureValid } from './payload.js';
 import { dynregProperties, dynregStore, PRODUCT_SECRET, type DynregSettings, type RegisterType } from './store.js';
@@ -20,6 +21,7 @@ export { dynregProperties, dynregStore } from './store.js';
 
 /** Registration bodies are small: ProductId, DeviceName and at most a certificate (custom-CA products). */
 const MAX_REGISTER_BODY_BYTES = 64 * 1024;
+const bodyTooLarge = () => new GatewayError('InvalidParameterValue.PayloadOverLimit', `the request body is over ${MAX_REGISTER_BODY_BYTES} bytes`);
 const DEVICE_NAME_RE = /^[a-zA-Z0-9:_-]{1,48}$/;
 /**
  * Hosts accepted as CanonicalHost besides the request's own: the official SDKs sign these fixed names whatever URL they
@@ -33,19 +35,6 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(',') : v;
 };
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > 16 * limit) req.destroy();
-    });
-    req.on('error', reject);
-    req.on('end', () => (size > limit ? reject(new GatewayError('InvalidParameterValue.PayloadOverLimit', `the request body is over ${limit} bytes`)) : resolve(Buffer.concat(chunks))));
-  });
-}
 
 function jsonObject(body: Buffer): Record<string, unknown> {
   let v: unknown;
@@ -171,7 +160,7 @@ async function deviceRegister(ctx: ServiceContext, req: IncomingMessage): Promis
     req.resume();
     throw new GatewayError('InvalidParameterValue', `Content-Type must be application/json (got ${JSON.stringify(contentType)})`);
   }
-  const body = await readBody(req, MAX_REGISTER_BODY_BYTES);
+  const body = await readBody(req, MAX_REGISTER_BODY_BYTES, bodyTooLarge);
   const h = { algorithm: header(req, 'x-tc-algorithm'), timestamp: header(req, 'x-tc-timestamp'), nonce: header(req, 'x-tc-nonce'), signature: header(req, 'x-tc-signature') };
   for (const [name, value] of Object.entries(h)) {
     if (!value) throw new GatewayError('InvalidParameterValue', `the header X-TC-${name[0]!.toUpperCase()}${name.slice(1)} is missing; sign the request with the ProductSecret (protocol.md §8.2)`);
@@ -215,7 +204,7 @@ function legacyRegister(ctx: ServiceContext, req: IncomingMessage, res: ServerRe
       req.resume();
       throw new GatewayError('InvalidRequest', `/register/dev takes only POST (got ${req.method})`, 405);
     }
-    const p = jsonObject(await readBody(req, MAX_REGISTER_BODY_BYTES));
+    const p = jsonObject(await readBody(req, MAX_REGISTER_BODY_BYTES, bodyTooLarge));
     const productId = field(p, 'productId');
     const deviceName = field(p, 'deviceName');
     const signature = field(p, 'signature');
