@@ -73,7 +73,7 @@ export function strykerOptions(area: AreaName, cli: Cli): PartialStrykerOptions 
   const reportDir = path.join(ROOT, 'reports', 'mutation', area);
   const runner: PartialStrykerOptions = cli.runner === 'vitest'
     ? {
-        testRunner: 'vitest',
+        testRunner: 'hubcheck-vitest', // Stryker's vitest runner that also sees suites that could not run (stryker-plugins.js)
         coverageAnalysis: 'perTest',
         vitest: { configFile: 'mutation/vitest.config.ts', related: false },
       }

@@ -1,11 +1,13 @@
 // @ts-check
-// Stryker plugin of the mutation runs (mutation/run.ts): draws the sample and writes the report. Plain
-// JavaScript, because Stryker also loads this file in its worker processes, which run no TypeScript loader.
+// Stryker plugins of the mutation runs (mutation/run.ts): the vitest runner made to see suites that could
+// not run, and the reporter that draws the sample and writes the report. Plain JavaScript, because Stryker
+// also loads this file in its worker processes, which run no TypeScript loader.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PluginKind, commonTokens, declareClassPlugin, tokens } from '@stryker-mutator/api/plugin';
+import { PluginKind, commonTokens, declareClassPlugin, declareFactoryPlugin, tokens } from '@stryker-mutator/api/plugin';
+import { strykerPlugins as vitestRunnerPlugins } from '@stryker-mutator/vitest-runner';
 
 /**
  * @typedef {{ size?: number, percent?: number, seed: string }} SampleOption
@@ -252,4 +254,82 @@ function html(report, title) {
 `;
 }
 
-export const strykerPlugins = [declareClassPlugin(PluginKind.Reporter, 'hubcheck', HubcheckReporter)];
+/**
+ * Errors of the last vitest run that belong to no test: a setup file (the hub did not start), a
+ * beforeAll/afterAll hook (provisioning through the hub's API failed) or the suite file's import.
+ * @param {any} vitest the runner's Vitest instance @returns {{ file: string, message: string }[]}
+ */
+function suiteErrors(vitest) {
+  /** @type {{ file: string, message: string }[]} */
+  const errors = [];
+  /** @param {any} task */
+  const walk = (task) => {
+    if (task.type === 'test') return;
+    for (const e of task.result?.errors ?? []) errors.push({ file: task.file?.filepath ?? task.filepath ?? task.name, message: String(e?.message ?? e).split('\n')[0] });
+    for (const t of task.tasks ?? []) walk(t);
+  };
+  for (const f of vitest.state.getFiles()) walk(f);
+  return errors;
+}
+
+/**
+ * Test runner `hubcheck-vitest`: Stryker's vitest runner, except that a suite that could not run counts.
+ * When a setup file or a beforeAll hook fails, vitest marks the file failed but its tests only skipped,
+ * and Stryker's runner, which looks at tests alone, calls the mutant survived. Here such a mutant run is
+ * killed (the suite fails against that hub, as `hubcheck run` would), and such a dry run is an error.
+ */
+class SuiteAwareVitestRunner {
+  /** @param {import('@stryker-mutator/api/test-runner').TestRunner & { ctx?: any }} inner */
+  constructor(inner) {
+    this.inner = inner;
+  }
+
+  capabilities() { return this.inner.capabilities(); }
+  init() { return this.inner.init?.(); }
+  dispose() { return this.inner.dispose?.(); }
+
+  errors() {
+    if (!this.inner.ctx?.state) throw new Error('hubcheck-vitest: Stryker\'s vitest runner no longer exposes its Vitest instance as `ctx`; mutation/stryker-plugins.js needs updating');
+    return suiteErrors(this.inner.ctx);
+  }
+
+  /** @param {import('@stryker-mutator/api/test-runner').DryRunOptions} options */
+  async dryRun(options) {
+    const result = await this.inner.dryRun(options);
+    const errors = result.status === 'complete' ? this.errors() : [];
+    if (errors.length) {
+      return { status: /** @type {import('@stryker-mutator/api/test-runner').DryRunStatus.Error} */ ('error'), errorMessage: `a suite could not run against the hub without mutants:\n${errors.map((e) => `${e.file}: ${e.message}`).join('\n')}` };
+    }
+    return result;
+  }
+
+  /** @param {import('@stryker-mutator/api/test-runner').MutantRunOptions} options */
+  async mutantRun(options) {
+    const result = await this.inner.mutantRun(options);
+    if (result.status !== 'survived') return result;
+    const errors = this.errors();
+    if (!errors.length) return result;
+    const files = new Set(errors.map((e) => e.file));
+    return {
+      status: /** @type {import('@stryker-mutator/api/test-runner').MutantRunStatus.Killed} */ ('killed'),
+      killedBy: (options.testFilter ?? []).filter((id) => files.has(id.slice(0, id.indexOf('#')))),
+      failureMessage: `the suite could not run: ${errors.map((e) => `${path.basename(e.file)}: ${e.message}`).join('; ')}`,
+      nrOfTests: result.nrOfTests,
+    };
+  }
+}
+
+const vitestRunner = vitestRunnerPlugins.find((p) => p.kind === PluginKind.TestRunner && p.name === 'vitest');
+if (!vitestRunner || !('factory' in vitestRunner)) throw new Error('@stryker-mutator/vitest-runner no longer declares the "vitest" test runner as a factory; mutation/stryker-plugins.js needs updating');
+const innerFactory = vitestRunner.factory;
+
+/** @param {import('@stryker-mutator/api/plugin').Injector<any>} injector */
+function createSuiteAwareVitestRunner(injector) {
+  return new SuiteAwareVitestRunner(injector.injectFunction(innerFactory));
+}
+createSuiteAwareVitestRunner.inject = tokens(commonTokens.injector);
+
+export const strykerPlugins = [
+  declareClassPlugin(PluginKind.Reporter, 'hubcheck', HubcheckReporter),
+  declareFactoryPlugin(PluginKind.TestRunner, 'hubcheck-vitest', createSuiteAwareVitestRunner),
+];
