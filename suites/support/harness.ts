@@ -13,8 +13,14 @@ import { definitionNames, validatePayload } from '../../src/schema/index.js';
 import { REQUIREMENTS, type ReqId } from '../../specs/requirements/index.js';
 import type { DeviceCredentials } from './provision.js';
 
+/** A target started inside the test worker rather than by the global setup (mutation runs: mutation/hub-in-worker.ts). */
+let workerTarget: ResolvedTarget | undefined;
+export function useWorkerTarget(target: ResolvedTarget): void {
+  workerTarget = target;
+}
+
 export function currentTarget(): ResolvedTarget {
-  const target = inject('target');
+  const target = workerTarget ?? inject('target');
   if (!target) throw new Error('no target was provided: run the suites through `hubcheck run` or `npm test` (the global setup starts the embedded hub)');
   return target;
 }
