@@ -74,18 +74,23 @@ export const AREAS = {
   },
   'http-gateway': {
     what: 'the device HTTP gateway: X-TC-* request checks (shared with reportlog), signatures, publishing',
-    mutate: ['hub/services/http-gateway/**/*.ts'],
-    suites: ['suites/http-gateway.test.ts', 'suites/log.test.ts', 'suites/tls.test.ts'],
+    mutate: ['hub/services/http-gateway/**/*.ts', 'hub/services/body.ts'],
+    suites: ['suites/http-gateway.test.ts', 'suites/log.test.ts', 'suites/tls.test.ts', 'suites/dynamic-registration.test.ts', 'suites/https-endpoints.test.ts'],
+  },
+  registration: {
+    what: 'dynamic registration: /device/register, the legacy /register/dev, UpdateProductDynamicRegister, the encrypted answer',
+    mutate: ['hub/services/register/**/*.ts'],
+    suites: ['suites/dynamic-registration.test.ts', 'suites/https-endpoints.test.ts'],
   },
   tls: {
     what: 'CA and certificates, TLS listeners, TLS-PSK, certificate logins, customer CAs, RSA on the HTTP gateway',
     mutate: ['hub/tls/**/*.ts'],
-    suites: ['suites/tls.test.ts'],
+    suites: ['suites/tls.test.ts', 'suites/https-endpoints.test.ts', 'suites/dynamic-registration.test.ts'],
   },
   'cloud-api': {
     what: 'the cloud API server, TC3 signatures, parameters, the registry actions, PublishMessage',
     mutate: ['hub/api/**/*.ts', 'hub/registry/**/*.ts', 'hub/services/publish/**/*.ts'],
-    suites: ['suites/cloud-api.test.ts', 'suites/cloud-sdk.test.ts', 'suites/qos-sessions.test.ts'],
+    suites: ['suites/cloud-api.test.ts', 'suites/cloud-api-signing.test.ts', 'suites/cloud-api-resources.test.ts', 'suites/cloud-api-quota.test.ts', 'suites/cloud-sdk.test.ts', 'suites/qos-sessions.test.ts', 'suites/auth.test.ts'],
   },
   rules: {
     what: 'the rules engine: SQL, evaluation, republish and forward actions, cloud actions',
