@@ -88,7 +88,9 @@ export function strykerOptions(area: AreaName, cli: Cli): PartialStrykerOptions 
     ...runner,
     mutate,
     concurrency: cli.concurrency,
-    plugins: ['@stryker-mutator/vitest-runner', path.join(ROOT, 'mutation', 'stryker-plugins.js')],
+    plugins: ['@stryker-mutator/vitest-runner', path.join(ROOT, 'mutation', 'stryker-plugins.js'), path.join(ROOT, 'mutation', 'ignore.js')],
+    // Code that is not the protocol (fault switches, log lines, message texts) is not mutated (mutation/ignore.js).
+    ignorers: ['hubcheck-outside-protocol'],
     // hubcheck first: it draws the sample before the others read the plan (mutation/stryker-plugins.js).
     reporters: ['hubcheck', process.stdout.isTTY ? 'progress' : 'progress-append-only'],
     // Only what the suites need goes into the sandbox.
