@@ -6,17 +6,6 @@ export const ROUND_TRIP_LIMIT_MS = 5000;
 
 let markerSeq = 0;
 
-/**
- * Makes `publisher`'s earlier packets settle at `subscriber`: a QoS 1 publish from the publisher
- * is acknowledged (so the hub has handled everything sent before it on that connection), then
- * the subscriber sends itself a marker on `loopTopic` (a topic it publishes and subscribes) and
- * waits for it (so whatever the hub dispatched to it before has arrived).
- */
-export async function settle(publisher: Device, publisherTopic: string, subscriber: Device, loopTopic: string): Promise<void> {
-  await publisher.publish(publisherTopic, `hubcheck-sync-${++markerSeq}`, 1);
-  await selfLoop(subscriber, loopTopic);
-}
-
 /** Publishes a marker to a topic the device is subscribed to and waits until it comes back. */
 export async function selfLoop(device: Device, loopTopic: string): Promise<void> {
   const marker = `hubcheck-marker-${++markerSeq}`;
