@@ -11,10 +11,12 @@ export async function selftestCommand(opts: { fault: string[] }): Promise<number
     out(`${pc.red('baseline failed')}: the reference hub without faults fails ${result.baselineFailures.length} test(s):\n`);
     for (const t of result.baselineFailures) out(`  ${t.name}\n`);
   }
-  out('\nfault                         caught  failing tests\n');
+  // The fault column is as wide as the longest name, so no name runs into the verdict.
+  const width = Math.max('fault'.length, ...result.faults.map((f) => f.fault.length)) + 2;
+  out(`\n${'fault'.padEnd(width)}caught  failing tests\n`);
   for (const f of result.faults) {
     ok &&= f.caught;
-    out(`${f.fault.padEnd(30)}${(f.caught ? pc.green('yes') : pc.red('NO ')).padEnd(8)}${f.catching.length} (${(f.durationMs / 1000).toFixed(1)} s)\n`);
+    out(`${f.fault.padEnd(width)}${(f.caught ? pc.green('yes') : pc.red('NO ')).padEnd(8)}${f.catching.length} (${(f.durationMs / 1000).toFixed(1)} s)\n`);
     for (const t of f.catching) out(`    ${t.name}\n`);
     if (f.collateral.length) out(`    also failed: ${f.collateral.map((t) => t.name).join('; ')}\n`);
   }
