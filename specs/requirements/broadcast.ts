@@ -7,7 +7,7 @@ export const broadcast = {
   'BCAST-002': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1; seed §1.3.1', title: 'Only subscribed devices of that product receive a broadcast',
     statement: 'Devices of other products, and online devices not subscribed to their broadcast topic, receive nothing.', tags: ['negative'] },
   'BCAST-003': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1', title: 'Broadcast payloads are raw or Base64-decoded',
-    statement: 'Without PayloadEncoding the Payload text is delivered as is (Payload=closed arrives as the 6 bytes "closed"); with PayloadEncoding "base64" the decoded bytes are delivered.' },
+    statement: 'Without PayloadEncoding, or with it empty, the Payload text is delivered as is (Payload=closed arrives as the 6 bytes "closed"); with PayloadEncoding "base64" the decoded bytes are delivered, padded Base64 ("=" and "==") included.' },
   'BCAST-004': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1, Appendix A', title: 'PublishBroadcastMessage returns a TaskId',
     statement: 'A successful PublishBroadcastMessage answers with an integer TaskId.' },
   'BCAST-005': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1, §11', title: 'Broadcasts are limited to 8 KB',
@@ -24,4 +24,7 @@ export const broadcast = {
   'BCAST-009': { level: 'SHOULD', capability: 'broadcast', source: 'protocol.md §7.1, §2.4', title: 'Broadcast QoS',
     statement: 'A broadcast is delivered at min(Qos parameter, QoS granted to the device\'s broadcast subscription).',
     choice: 'Inferred from MQTT delivery rules (QOS-003); the sources say only that Qos is required.', tags: ['unconfirmed'] },
+  'BCAST-010': { level: 'SHOULD', capability: 'broadcast', source: 'protocol.md §7.1, Appendix A (PayloadEncoding: "base64" or empty)', title: 'Unknown payload encodings and invalid Base64 are refused',
+    statement: 'A PublishBroadcastMessage with a PayloadEncoding other than "base64" or empty, or with PayloadEncoding "base64" and a Payload that is not Base64 text, fails with InvalidParameterValue (or InvalidParameter) and reaches no device.',
+    choice: 'The sources list only "base64" and empty and say nothing of other values or of invalid Base64; refusing them, as HTTP-011 does for the HTTP gateway, beats delivering bytes the caller did not mean.', tags: ['unconfirmed', 'negative'] },
 } as const satisfies Record<string, Requirement>;
