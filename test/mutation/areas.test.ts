@@ -7,8 +7,8 @@ import { parseCli, strykerOptions } from '../../mutation/run.js';
 import { drawSample, mutantKey, reattribute } from '../../mutation/stryker-plugins.js';
 
 describe('area map', () => {
-  it('puts every hub file in an area or says why not', () => {
-    expect(mapGaps()).toEqual({ unmapped: [], stale: [] });
+  it('puts every hub file in an area or says why not, and every suite in an area', () => {
+    expect(mapGaps()).toEqual({ unmapped: [], stale: [], suitesInNoArea: [] });
   });
 
   it('names only suite files that exist', () => {
