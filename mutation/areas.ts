@@ -178,12 +178,25 @@ export function resolveArea(name: AreaName, root = ROOT): { mutate: string[]; su
   return { mutate: [...area.mutate, ...lines], suites: [...suites] };
 }
 
-/** Hub files in no area and not explained in UNMAPPED, and UNMAPPED entries that an area does mutate or that no longer exist. */
-export function mapGaps(root = ROOT): { unmapped: string[]; stale: string[] } {
+/** Every suite file (`suites/**\/*.test.ts`), relative to the project root, sorted. */
+export function suiteFiles(root = ROOT): string[] {
+  return (readdirSync(path.join(root, 'suites'), { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.posix.join('suites', f.split(path.sep).join('/')))
+    .sort();
+}
+
+/**
+ * Hub files in no area and not explained in UNMAPPED, UNMAPPED entries that an area does mutate or that no
+ * longer exist, and suite files no area names (core's "all suites" aside): after a merge, what to place.
+ */
+export function mapGaps(root = ROOT): { unmapped: string[]; stale: string[]; suitesInNoArea: string[] } {
   const files = hubFiles(root);
   const mapped = new Set(Object.values(AREAS as Record<string, Area>).flatMap((a) => filesOf(a, files)));
+  const named = new Set(Object.values(AREAS as Record<string, Area>).flatMap((a) => a.suites.filter((s) => !s.includes('*'))));
   return {
     unmapped: files.filter((f) => !mapped.has(f) && !Object.hasOwn(UNMAPPED, f)),
     stale: Object.keys(UNMAPPED).filter((f) => mapped.has(f) || !files.includes(f)),
+    suitesInNoArea: suiteFiles(root).filter((f) => !named.has(f)),
   };
 }

@@ -1,5 +1,5 @@
 // `npm run mutation -- --area NAME`: mutation testing of the reference hub, one area at a time (docs/mutation.md).
-import { rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,10 @@ const USAGE = `usage: npm run mutation -- --area NAME [--area NAME …] [options
   --runner R         vitest (default: in-process, per-test coverage, hub started in the test worker)
                      or command (\`vitest run\` of the area's suites per mutant, no coverage analysis)
   --concurrency N    Stryker worker processes (default 1)
+  --no-confirm       skip the confirmation pass (the first pass's survivors run again against every
+                     test of the area: per-test coverage misses tests that depend on an earlier test)
+  --recheck          only the confirmation pass, over the survivors of the area's last report (after
+                     adding tests; the hub's code must be unchanged since that report)
   --list             print the areas, their files and suites, and hub files in no area
 
 Reports: reports/mutation/<area>/{index.html,mutation.json,summary.json}.`;
@@ -26,6 +30,8 @@ interface Cli {
   sample?: { size?: number; percent?: number; seed: string };
   runner: 'vitest' | 'command';
   concurrency: number;
+  confirm: boolean;
+  recheck: boolean;
   list: boolean;
 }
 
@@ -43,6 +49,8 @@ export function parseCli(argv: string[]): Cli {
       runner: { type: 'string' },
       concurrency: { type: 'string' },
       list: { type: 'boolean' },
+      'no-confirm': { type: 'boolean' },
+      recheck: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -64,17 +72,20 @@ export function parseCli(argv: string[]): Cli {
   if (runner !== 'vitest' && runner !== 'command') fail(`--runner is vitest or command, not ${JSON.stringify(runner)}`);
   const concurrency = Number(values.concurrency ?? '1');
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) fail('--concurrency is an integer from 1 to 16');
-  return { areas, sample, runner, concurrency, list: values.list ?? false };
+  if (values.recheck && (values['no-confirm'] || values.sample !== undefined || runner !== 'vitest')) fail('--recheck goes without --no-confirm, --sample and --runner command (it reuses the last report, sample included)');
+  return { areas, sample, runner, concurrency, confirm: !values['no-confirm'], recheck: values.recheck ?? false, list: values.list ?? false };
 }
 
-/** Stryker's options for one area. */
-export function strykerOptions(area: AreaName, cli: Cli): PartialStrykerOptions {
+const reportDirOf = (area: AreaName) => path.join(ROOT, 'reports', 'mutation', area);
+
+/** Stryker's options for one area; `firstPassDir` makes them those of the confirmation pass. */
+export function strykerOptions(area: AreaName, cli: Cli, firstPassDir?: string): PartialStrykerOptions {
   const { mutate, suites } = resolveArea(area, ROOT);
-  const reportDir = path.join(ROOT, 'reports', 'mutation', area);
+  const reportDir = reportDirOf(area);
   const runner: PartialStrykerOptions = cli.runner === 'vitest'
     ? {
         testRunner: 'hubcheck-vitest', // Stryker's vitest runner that also sees suites that could not run (stryker-plugins.js)
-        coverageAnalysis: 'perTest',
+        coverageAnalysis: firstPassDir ? 'off' : 'perTest',
         vitest: { configFile: 'mutation/vitest.config.ts', related: false },
       }
     : {
@@ -112,6 +123,7 @@ export function strykerOptions(area: AreaName, cli: Cli): PartialStrykerOptions 
       mutate,
       suites,
       ...(cli.sample ? { sample: cli.sample } : {}),
+      ...(firstPassDir ? { confirm: { firstPassDir } } : {}),
     },
   };
 }
@@ -129,26 +141,52 @@ function printList(): number {
   const gaps = mapGaps(ROOT);
   for (const f of gaps.unmapped) console.log(`  ${f}: IN NO AREA — add it to an area of mutation/areas.ts or to UNMAPPED`);
   for (const f of gaps.stale) console.log(`  ${f}: listed in UNMAPPED but mutated by an area, or gone`);
-  return gaps.unmapped.length || gaps.stale.length ? 1 : 0;
+  for (const f of gaps.suitesInNoArea) console.log(`suite in no area: ${f} — add it to the suites of the areas whose code it judges`);
+  return gaps.unmapped.length || gaps.stale.length || gaps.suitesInNoArea.length ? 1 : 0;
 }
 
+interface Summary {
+  counts: Record<string, number>;
+  score: number | null;
+  scope: string;
+  confirmation: { rechecked: number; killed: number } | null;
+  timing: { totalMs: number; passes: { mutantsRun: number; perMutantMs: number | null }[] };
+}
+
+const readSummary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Summary;
+
 async function runArea(area: AreaName, cli: Cli): Promise<void> {
-  const options = strykerOptions(area, cli);
   const { suites } = resolveArea(area, ROOT);
-  const reportDir = path.join(ROOT, 'reports', 'mutation', area);
-  rmSync(reportDir, { recursive: true, force: true });
+  const reportDir = reportDirOf(area);
+  const firstPassDir = path.join(reportDir, 'first-pass');
   process.env['HUBCHECK_MUTATION_SUITES'] = suites.join(',');
-  console.log(`\n== ${area}: ${AREAS[area].what}${cli.sample ? ` (sample: ${cli.sample.size ?? `${cli.sample.percent}%`}, seed ${cli.sample.seed})` : ''}`);
   const { Stryker } = await import('@stryker-mutator/core');
-  await new Stryker(options).runMutationTest();
-  const { readFileSync } = await import('node:fs');
-  const s = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as {
-    counts: Record<string, number>; score: number | null; scope: string; timing: { totalMs: number; perMutantMs: number | null; mutantsRun: number };
-  };
+  let s: Summary;
+  if (cli.recheck) {
+    if (!existsSync(path.join(reportDir, 'mutation.json'))) throw new Error(`--recheck: no report of area ${area} yet (${path.relative(ROOT, reportDir)}); run it first`);
+    s = readSummary(reportDir);
+  } else {
+    rmSync(reportDir, { recursive: true, force: true });
+    console.log(`\n== ${area}: ${AREAS[area].what}${cli.sample ? ` (sample: ${cli.sample.size ?? `${cli.sample.percent}%`}, seed ${cli.sample.seed})` : ''}`);
+    await new Stryker(strykerOptions(area, cli)).runMutationTest();
+    s = readSummary(reportDir);
+  }
+  // The confirmation pass (vitest runner only: the command runner already runs every test for every mutant).
+  if (cli.confirm && cli.runner === 'vitest' && (s.counts['Survived'] ?? 0) > 0) {
+    rmSync(firstPassDir, { recursive: true, force: true });
+    for (const f of ['mutation.json', 'summary.json', 'index.html', 'sample.json']) {
+      if (existsSync(path.join(reportDir, f))) cpSync(path.join(reportDir, f), path.join(firstPassDir, f));
+    }
+    console.log(`\n== ${area}: confirming ${s.counts['Survived']} survivors against all of the area's tests`);
+    await new Stryker(strykerOptions(area, cli, firstPassDir)).runMutationTest();
+    s = readSummary(reportDir);
+  }
   const c = s.counts;
+  const runs = s.timing.passes.map((p) => `${p.mutantsRun} runs, ${p.perMutantMs ?? '-'} ms each`).join('; then ');
   console.log(`${area}: ${s.scope}; killed ${c['Killed']}, survived ${c['Survived']}, timeout ${c['Timeout']}, no coverage ${c['NoCoverage']}` +
-    `${c['not sampled'] ? `, not sampled ${c['not sampled']}` : ''}; score ${s.score ?? '-'} %; ${Math.round(s.timing.totalMs / 1000)} s` +
-    ` (${s.timing.mutantsRun} mutants run, ${s.timing.perMutantMs ?? '-'} ms each); report ${path.relative(ROOT, path.join(reportDir, 'index.html'))}`);
+    `${c['RuntimeError'] ? `, runtime error ${c['RuntimeError']}` : ''}${c['not sampled'] ? `, not sampled ${c['not sampled']}` : ''}` +
+    `${s.confirmation ? ` (${s.confirmation.killed} of them killed only by the confirmation pass)` : ''}; score ${s.score ?? '-'} %;` +
+    ` ${Math.round(s.timing.totalMs / 1000)} s (${runs}); report ${path.relative(ROOT, path.join(reportDir, 'index.html'))}`);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,3 +7,8 @@ export interface Sample { seed: string; method: string; population: number; draw
 export function mutantKey(m: Mutant, root: string): string;
 export function drawSample(mutants: readonly Mutant[], option: SampleOption, root: string): Sample;
 export const strykerPlugins: unknown[];
+export function reattribute(
+  files: { filepath: string; meta?: { mutantCoverage?: { static: Record<string, number> }; hubcheckStartupCoverage?: Record<string, number> } }[],
+  tests: { id: string; fileName?: string }[],
+  coverage: { static: Record<string, number>; perTest: Record<string, Record<string, number>> },
+): { static: Record<string, number>; perTest: Record<string, Record<string, number>> };

@@ -12,7 +12,7 @@ import { strykerPlugins as vitestRunnerPlugins } from '@stryker-mutator/vitest-r
 /**
  * @typedef {{ size?: number, percent?: number, seed: string }} SampleOption
  * @typedef {{ area: string, root: string, reportDir: string, runner: string, concurrency: number,
- *   mutate: string[], suites: string[], sample?: SampleOption }} HubcheckOptions
+ *   mutate: string[], suites: string[], sample?: SampleOption, confirm?: { firstPassDir: string } }} HubcheckOptions
  * @typedef {{ seed: string, method: string, population: number, drawn: number, ids: string[] }} Sample
  * @typedef {import('@stryker-mutator/api/core').Mutant} Mutant
  */
@@ -25,15 +25,22 @@ function hubcheckOptions(options) {
 }
 
 /**
- * A mutant's identity that does not depend on the run: file (relative to the project, also from a
- * sandbox copy), location, mutator and replacement.
- * @param {Mutant} m @param {string} root
+ * A mutant's identity that does not depend on the run, in the report's terms (1-based lines and columns):
+ * file (relative to the project, also from a sandbox copy), location, mutator and replacement.
+ * @param {Mutant} m a mutant of Stryker's plan (0-based lines and columns) @param {string} root
  */
 export function mutantKey(m, root) {
   const abs = m.fileName.replace(/[\\/]\.stryker-tmp[\\/][^\\/]+[\\/]/, '/');
   const file = path.isAbsolute(abs) ? path.relative(root, abs).split(path.sep).join('/') : abs;
   const { start, end } = m.location;
-  return `${file}:${start.line + 1}:${start.column}-${end.line + 1}:${end.column} ${m.mutatorName} ${m.replacement}`;
+  return `${file}:${start.line + 1}:${start.column + 1}-${end.line + 1}:${end.column + 1} ${m.mutatorName} ${m.replacement}`;
+}
+const planKey = mutantKey;
+
+/** The same key for a mutant of a report (mutation.json). @param {string} file @param {any} m */
+function reportKey(file, m) {
+  const { start, end } = m.location;
+  return `${file}:${start.line}:${start.column}-${end.line}:${end.column} ${m.mutatorName} ${m.replacement}`;
 }
 
 /**
@@ -75,16 +82,26 @@ function median(xs) {
   return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
 }
 
+/** The reason given to mutants the confirmation pass leaves as the first pass decided them. */
+const SETTLED = 'decided in the first pass';
+/** The reason added to first-pass survivors that the confirmation pass killed. */
+const MISSED = 'survived its covering tests; killed when all of the area\'s tests ran against it';
+
 /**
- * Reporter `hubcheck`: draws the sample (when asked), and writes the area's report: mutation.json (the
- * mutation-testing-report-schema), index.html, and summary.json with the counts, the sample and the timing.
+ * Reporter `hubcheck`: draws the sample (when asked), picks the mutants of a confirmation pass, and writes
+ * the area's report: mutation.json (the mutation-testing-report-schema), index.html, and summary.json with
+ * the counts, the sample, the confirmation and the timing.
  *
- * Sampling: Stryker has no option for it, so when the test plan is ready (before any mutant runs) this
- * reporter turns the plan of each mutant not drawn into an early result "Ignored", with the reason. That
- * relies on Stryker passing its own plan objects to the reporters (true of 9.x; it is listed first in
- * `reporters`, so it runs before the others read the plan). Should that stop working the mutants not drawn
- * would run (slower, not wrong): the report is rewritten so they are Ignored anyway, and summary.json
- * says how many of them ran (`sample.notDrawnButRun`).
+ * Choosing mutants: Stryker has no option for it, so when the test plan is ready (before any mutant runs)
+ * this reporter turns the plan of each mutant not chosen into an early result "Ignored", with the reason.
+ * That relies on Stryker passing its own plan objects to the reporters (true of 9.x; it is listed first in
+ * `reporters`, so it runs before the others read the plan). Should that stop working the mutants not chosen
+ * would run (slower, not wrong): the report is rewritten anyway, and summary.json counts them (`notChosenButRun`).
+ *
+ * Confirmation pass (`hubcheck.confirm`): per-test coverage runs a mutant only against the tests that
+ * executed its code, which misses a test that depends on state an earlier test built (a cache filled once,
+ * say). So the first pass's survivors run again against all of the area's tests, with the mutant active
+ * from start-up; the final report is the first pass with those survivors' new results.
  */
 class HubcheckReporter {
   static inject = tokens(commonTokens.options, commonTokens.logger);
@@ -92,6 +109,9 @@ class HubcheckReporter {
   /** @type {number | undefined} */ dryRunEndedAt;
   /** @type {number | undefined} */ planReadyAt;
   /** @type {Sample | undefined} */ sample;
+  /** Ids of the mutants this pass tests (all when undefined), and the reason given to the others. */
+  /** @type {{ ids: Set<string>, reason: string } | undefined} */ chosen;
+  /** @type {{ report: any, summary: any } | undefined} */ first;
   /** @type {{ tests: number, netTimeMs: number, overheadMs: number } | undefined} */ dryRun;
   /** @type {Promise<void> | undefined} */ written;
   /** When each mutant's result came in: with one worker, the gaps are the time each mutant took. */
@@ -105,6 +125,13 @@ class HubcheckReporter {
     this.hubcheck = hubcheckOptions(options);
     this.log = log;
     mkdirSync(this.hubcheck.reportDir, { recursive: true });
+    if (this.hubcheck.confirm) {
+      const dir = this.hubcheck.confirm.firstPassDir;
+      this.first = {
+        report: JSON.parse(readFileSync(path.join(dir, 'mutation.json'), 'utf8')),
+        summary: JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')),
+      };
+    }
   }
 
   /** @param {import('@stryker-mutator/api/report').DryRunCompletedEvent} event */
@@ -117,20 +144,33 @@ class HubcheckReporter {
   /** @param {import('@stryker-mutator/api/report').MutationTestingPlanReadyEvent} event */
   onMutationTestingPlanReady(event) {
     this.planReadyAt = Date.now();
-    if (!this.hubcheck.sample) return;
-    // The population: every mutant not already ignored by a `// Stryker disable` comment.
-    const population = event.mutantPlans.map((p) => p.mutant).filter((m) => m.status !== 'Ignored');
-    this.sample = drawSample(population, this.hubcheck.sample, this.hubcheck.root);
-    const selected = new Set(this.sample.ids);
-    const reason = notDrawn(this.sample);
+    const root = this.hubcheck.root;
+    if (this.first) {
+      const survivors = new Set();
+      for (const [file, result] of Object.entries(this.first.report.files)) {
+        for (const m of /** @type {any[]} */ (result.mutants)) if (m.status === 'Survived') survivors.add(reportKey(file, m));
+      }
+      const ids = new Set(event.mutantPlans.filter((p) => survivors.has(planKey(p.mutant, root))).map((p) => p.mutant.id));
+      if (ids.size !== survivors.size) throw new Error(`the confirmation pass finds ${ids.size} of the first pass's ${survivors.size} survivors: did the source change between the passes?`);
+      this.chosen = { ids, reason: SETTLED };
+      this.log.info(`Confirmation: the ${ids.size} survivors of the first pass run against all of the area's tests.`);
+    } else if (this.hubcheck.sample) {
+      // The population: every mutant not already ignored by a `// Stryker disable` comment.
+      const population = event.mutantPlans.map((p) => p.mutant).filter((m) => m.status !== 'Ignored');
+      this.sample = drawSample(population, this.hubcheck.sample, root);
+      this.chosen = { ids: new Set(this.sample.ids), reason: notDrawn(this.sample) };
+      writeFileSync(path.join(this.hubcheck.reportDir, 'sample.json'), JSON.stringify(this.sample, null, 2));
+      this.log.info(`Sample: ${this.sample.drawn} of ${this.sample.population} mutants (seed ${this.sample.seed}); the others are reported as Ignored.`);
+    }
+    const chosen = this.chosen;
+    if (!chosen) return;
     for (const plan of event.mutantPlans) {
-      if (selected.has(plan.mutant.id) || plan.mutant.status === 'Ignored') continue;
+      if (chosen.ids.has(plan.mutant.id) || plan.mutant.status === 'Ignored') continue;
       const p = /** @type {{ plan: string, mutant: { status?: string, statusReason?: string } }} */ (/** @type {unknown} */ (plan));
       p.plan = 'EarlyResult';
       p.mutant.status = 'Ignored';
-      p.mutant.statusReason = reason;
+      p.mutant.statusReason = chosen.reason;
     }
-    this.log.info(`Sample: ${this.sample.drawn} of ${this.sample.population} mutants (seed ${this.sample.seed}); the others are reported as Ignored.`);
   }
 
   /** @param {Readonly<import('@stryker-mutator/api/core').MutantResult>} result */
@@ -147,28 +187,64 @@ class HubcheckReporter {
     return this.written;
   }
 
+  /** This pass's own results, mutants not chosen set aside. @param {any} original */
+  ownResults(original) {
+    const report = structuredClone(original);
+    const chosen = this.chosen;
+    let notChosenButRun = 0;
+    for (const result of Object.values(report.files)) {
+      for (const m of /** @type {any[]} */ (result.mutants)) {
+        if (!chosen || chosen.ids.has(m.id)) continue;
+        if (m.status !== 'Ignored' || m.statusReason !== chosen.reason) notChosenButRun++;
+        m.status = 'Ignored';
+        m.statusReason = chosen.reason;
+        delete m.killedBy;
+        delete m.testsCompleted;
+      }
+    }
+    return { report, notChosenButRun };
+  }
+
+  /** The first pass with the survivors' results of this (confirmation) pass. @param {any} own @param {any} first */
+  merged(own, first) {
+    const report = structuredClone(first);
+    /** @type {Map<string, any>} */
+    const again = new Map();
+    for (const [file, result] of Object.entries(own.files)) {
+      for (const m of /** @type {any[]} */ (result.mutants)) if (m.statusReason !== SETTLED) again.set(reportKey(file, m), m);
+    }
+    let killed = 0;
+    for (const [file, result] of Object.entries(report.files)) {
+      for (const m of /** @type {any[]} */ (result.mutants)) {
+        const n = m.status === 'Survived' ? again.get(reportKey(file, m)) : undefined;
+        if (!n) continue;
+        m.status = n.status;
+        m.killedBy = n.killedBy;
+        m.testsCompleted = n.testsCompleted;
+        if (DETECTED.includes(n.status)) {
+          killed++;
+          m.statusReason = [MISSED, n.statusReason].filter(Boolean).join(': ');
+        }
+      }
+    }
+    return { report, confirmation: { rechecked: again.size, killed, stillSurvived: again.size - killed } };
+  }
+
   /** @param {import('@stryker-mutator/api/core').schema.MutationTestResult} original */
   async write(original) {
     const endedAt = Date.now();
-    const report = /** @type {typeof original} */ (structuredClone(original));
-    const sample = this.sample;
-    const selected = sample && new Set(sample.ids);
-    const reason = sample && notDrawn(sample);
-    let notDrawnButRun = 0;
+    const own = this.ownResults(original);
+    const first = this.first;
+    const { report, confirmation } = first ? this.merged(own.report, first.report) : { report: own.report, confirmation: null };
     /** @type {Record<string, number>} */
     const counts = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0, 'not sampled': 0 };
     /** @type {Array<Record<string, unknown>>} */
     const open = [];
     let staticMutants = 0;
+    const notDrawnReason = first?.summary.sample ? notDrawn(first.summary.sample) : this.sample && notDrawn(this.sample);
     for (const [file, result] of Object.entries(report.files)) {
-      for (const m of result.mutants) {
-        if (selected && !selected.has(m.id)) {
-          // Not drawn: Ignored already (the plan was changed), or run all the same; either way not counted.
-          if (m.status !== 'Ignored' || m.statusReason !== reason) notDrawnButRun++;
-          m.status = 'Ignored';
-          m.statusReason = reason;
-          delete m.killedBy;
-          delete m.testsCompleted;
+      for (const m of /** @type {any[]} */ (result.mutants)) {
+        if (m.status === 'Ignored' && m.statusReason === notDrawnReason) {
           counts['not sampled']++;
           continue;
         }
@@ -185,46 +261,57 @@ class HubcheckReporter {
     const detected = DETECTED.reduce((n, s) => n + (counts[s] ?? 0), 0);
     const valid = VALID.reduce((n, s) => n + (counts[s] ?? 0), 0);
     const covered = valid - (counts['NoCoverage'] ?? 0);
-    const ran = RAN.reduce((n, s) => n + (counts[s] ?? 0), 0);
     const mutantPhaseMs = endedAt - (this.planReadyAt ?? endedAt);
-    // Gaps between results of mutants that ran tests (early results and unsampled ones arrive at once).
+    const chosen = this.chosen;
+    // Gaps between results of mutants that ran tests (early results and mutants not chosen arrive at once).
     /** @type {Record<string, number[]>} */
     const gaps = {};
     let last = this.planReadyAt ?? this.startedAt;
+    let ran = 0;
     for (const t of this.tested) {
-      if (!RAN.includes(t.status) || (selected && !selected.has(t.id))) continue;
+      if (!RAN.includes(t.status) || (chosen && !chosen.ids.has(t.id))) continue;
       (gaps[t.status] ??= []).push(t.at - last);
       last = t.at;
+      ran++;
     }
+    const pass = {
+      coverage: first ? 'off: every test of the area, the mutant active from start-up' : 'perTest',
+      totalMs: endedAt - this.startedAt,
+      dryRunMs: (this.dryRunEndedAt ?? this.startedAt) - this.startedAt,
+      dryRun: this.dryRun,
+      mutantPhaseMs,
+      mutantsRun: ran,
+      perMutantMs: ran ? Math.round(mutantPhaseMs / ran) : null,
+      ...(this.hubcheck.concurrency === 1 ? { medianMsByStatus: Object.fromEntries(Object.entries(gaps).map(([k, v]) => [k, median(v)])) } : {}),
+      notChosenButRun: own.notChosenButRun,
+    };
+    const sample = first ? first.summary.sample : this.sample && { seed: this.sample.seed, method: this.sample.method, population: this.sample.population, drawn: this.sample.drawn };
     const summary = {
       area: this.hubcheck.area,
-      date: new Date(this.startedAt).toISOString(),
+      date: first ? first.summary.date : new Date(this.startedAt).toISOString(),
       runner: this.hubcheck.runner,
       concurrency: this.hubcheck.concurrency,
       mutate: this.hubcheck.mutate,
       suites: this.hubcheck.suites,
       scope: sample ? 'sampled' : 'full',
-      sample: sample ? { seed: sample.seed, method: sample.method, population: sample.population, drawn: sample.drawn, notDrawnButRun } : null,
+      sample: sample ?? null,
       mutants: valid + (counts['RuntimeError'] ?? 0) + (counts['CompileError'] ?? 0),
       counts,
       staticMutants,
       score: valid ? Math.round((detected / valid) * 10000) / 100 : null,
       coveredScore: covered ? Math.round((detected / covered) * 10000) / 100 : null,
+      confirmation,
       timing: {
-        totalMs: endedAt - this.startedAt,
-        dryRunMs: (this.dryRunEndedAt ?? this.startedAt) - this.startedAt,
-        dryRun: this.dryRun,
-        mutantPhaseMs,
-        mutantsRun: ran,
-        perMutantMs: ran ? Math.round(mutantPhaseMs / ran) : null,
-        ...(this.hubcheck.concurrency === 1 ? { medianMsByStatus: Object.fromEntries(Object.entries(gaps).map(([k, v]) => [k, median(v)])) } : {}),
+        totalMs: (first ? first.summary.timing.totalMs : 0) + pass.totalMs,
+        passes: first ? [...(first.summary.timing.passes ?? [{ coverage: 'perTest', ...first.summary.timing }]), pass] : [pass],
       },
       open,
     };
     const dir = this.hubcheck.reportDir;
     writeFileSync(path.join(dir, 'mutation.json'), JSON.stringify(report));
     writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
-    writeFileSync(path.join(dir, 'index.html'), html(report, sample ? `${this.hubcheck.area} (sample of ${sample.drawn}/${sample.population}, seed ${sample.seed})` : this.hubcheck.area));
+    const title = sample ? `${this.hubcheck.area} (sample of ${sample.drawn}/${sample.population}, seed ${sample.seed})` : this.hubcheck.area;
+    writeFileSync(path.join(dir, 'index.html'), html(report, title));
   }
 }
 
@@ -296,10 +383,12 @@ class SuiteAwareVitestRunner {
   /** @param {import('@stryker-mutator/api/test-runner').DryRunOptions} options */
   async dryRun(options) {
     const result = await this.inner.dryRun(options);
-    const errors = result.status === 'complete' ? this.errors() : [];
+    if (result.status !== 'complete') return result;
+    const errors = this.errors();
     if (errors.length) {
       return { status: /** @type {import('@stryker-mutator/api/test-runner').DryRunStatus.Error} */ ('error'), errorMessage: `a suite could not run against the hub without mutants:\n${errors.map((e) => `${e.file}: ${e.message}`).join('\n')}` };
     }
+    if (result.mutantCoverage) result.mutantCoverage = reattribute(this.inner.ctx.state.getFiles(), result.tests, result.mutantCoverage);
     return result;
   }
 
@@ -317,6 +406,37 @@ class SuiteAwareVitestRunner {
       nrOfTests: result.nrOfTests,
     };
   }
+}
+
+/**
+ * Stryker counts as static every mutant executed outside a test, and runs each such mutant against every
+ * test of the area with the environment reloaded. Only the hub's start-up needs that: mutation/hub-in-worker.ts
+ * records what had been executed when the hub was up (`hubcheckStartupCoverage`); what ran outside a test
+ * after that (a suite's provisioning in beforeAll, work left between tests) is given to every test of that
+ * file, which runs it again with the mutant active from the file's first hook.
+ * @param {any[]} files vitest's file tasks @param {{ id: string, fileName?: string }[]} tests the dry run's tests
+ * @param {import('@stryker-mutator/api/test-runner').MutantCoverage} coverage the runner's merged coverage
+ */
+export function reattribute(files, tests, coverage) {
+  /** @type {Record<string, Record<string, number>>} */
+  const perTest = structuredClone(coverage.perTest);
+  /** @type {Record<string, number>} */
+  const staticHits = {};
+  /** @param {Record<string, number>} into @param {string} id @param {number} n */
+  const add = (into, id, n) => { into[id] = (into[id] ?? 0) + n; };
+  for (const f of files) {
+    const own = f.meta?.mutantCoverage?.static;
+    if (!own) continue;
+    const atStartup = f.meta?.hubcheckStartupCoverage;
+    const ids = tests.filter((t) => t.fileName === path.resolve(f.filepath)).map((t) => t.id);
+    for (const [id, n] of Object.entries(/** @type {Record<string, number>} */ (own))) {
+      if (!atStartup || ids.length === 0) { add(staticHits, id, n); continue; } // not started by hub-in-worker, or no test to give it to
+      const early = Math.min(atStartup[id] ?? 0, n);
+      if (early > 0) add(staticHits, id, early);
+      if (n > early) for (const t of ids) add((perTest[t] ??= {}), id, n - early);
+    }
+  }
+  return { static: staticHits, perTest };
 }
 
 const vitestRunner = vitestRunnerPlugins.find((p) => p.kind === PluginKind.TestRunner && p.name === 'vitest');

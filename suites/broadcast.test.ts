@@ -7,7 +7,7 @@ import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 import { cloudPublish, drainSession, untilOffline, waitCount } from './qos/offline.js';
 
-const home = useProduct('bcast', { devices: ['sub_q1', 'sub_q0', 'not_subscribed', 'sleeper', 'bound', 'hoarder'] });
+const home = useProduct('bcast', { devices: ['sub_q1', 'sub_q0', 'not_subscribed', 'sleeper', 'bound', 'hoarder', 'strict'] });
 const away = useProduct('bcast_other', { devices: ['stranger'] });
 
 const bcTopic = (c: DeviceCredentials) => `$broadcast/rxd/${c.productId}/${c.deviceName}`;
@@ -44,19 +44,26 @@ req(['BCAST-001', 'BCAST-002', 'BCAST-004', 'BCAST-009'], 'a broadcast reaches e
   expect(got(devices[3]!.d).map((m) => m.topic), 'a device of another product receives nothing').toEqual([]);
 });
 
-req(['BCAST-003', 'BCAST-009'], 'payloads arrive raw, or Base64-decoded with PayloadEncoding base64; Qos 0 arrives at QoS 0', async (h) => {
+req(['BCAST-003', 'BCAST-009'], 'payloads arrive raw (no or empty PayloadEncoding), or Base64-decoded with PayloadEncoding base64; Qos 0 arrives at QoS 0', async (h) => {
   const c = home.device('sub_q1');
   const d = await listener(h, c, 1);
   const api = h.api();
   await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'closed', Qos: 0 });
-  const binary = Buffer.from([0, 1, 2, 0xfe, 0xff, 0x80]);
-  await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: binary.toString('base64'), Qos: 1, PayloadEncoding: 'base64' });
+  // no padding, "=" and "==" padding, and both non-alphanumeric Base64 digits ("+/8=", "/w==")
+  const binaries = [Buffer.from([0, 1, 2, 0xfe, 0xff, 0x80]), Buffer.from([0xfb, 0xff]), Buffer.from([0xff])];
+  for (const binary of binaries) {
+    await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: binary.toString('base64'), Qos: 1, PayloadEncoding: 'base64' });
+  }
+  await api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'lights on', Qos: 1, PayloadEncoding: '' });
   await selfLoop(d, loopTopic(c));
   const msgs = d.received(bcTopic(c));
-  expect(msgs.length, 'two broadcasts').toBe(2);
+  expect(msgs.length, 'five broadcasts').toBe(5);
   expect(msgs[0]!.payload.equals(Buffer.from('closed')), 'Payload=closed arrives as the 6 bytes "closed"').toBe(true);
   expect(msgs[0]!.qos, 'Qos 0 broadcast').toBe(0);
-  expect(msgs[1]!.payload.equals(binary), 'base64 payload arrives decoded').toBe(true);
+  binaries.forEach((binary, i) => {
+    expect(msgs[i + 1]!.payload.toString('hex'), `base64 payload ${binary.toString('base64')} arrives decoded`).toBe(binary.toString('hex'));
+  });
+  expect(msgs[4]!.payload.toString('utf8'), 'an empty PayloadEncoding delivers the Payload as is').toBe('lights on');
 });
 
 req(['BCAST-005'], 'a Payload of 8 KB is delivered and one byte more is refused with PayloadOverLimit and reaches no one', async (h) => {
@@ -67,6 +74,24 @@ req(['BCAST-005'], 'a Payload of 8 KB is delivered and one byte more is refused 
   expect(await code(api.call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'b'.repeat(8193), Qos: 1 }))).toBe('InvalidParameterValue.PayloadOverLimit');
   await selfLoop(d, loopTopic(c));
   expect(d.received(bcTopic(c)).map((m) => `${m.payload[0] === 0x61 ? 'a' : 'b'}×${m.payload.length}`)).toEqual(['a×8192']);
+});
+
+req(['BCAST-011'], 'a PayloadEncoding other than base64 or empty, or a Payload that is not Base64, is refused and reaches no one', async (h) => {
+  const c = home.device('strict');
+  const d = await listener(h, c, 1);
+  const api = h.api();
+  const refused = [
+    { Payload: 'x', PayloadEncoding: 'hex' },
+    { Payload: 'eA==', PayloadEncoding: 'base64url' },
+    { Payload: 'abcde', PayloadEncoding: 'base64' }, // a length that is not a multiple of 4
+    { Payload: 'ab!d', PayloadEncoding: 'base64' }, // a character outside the alphabet
+    { Payload: 'eA=x', PayloadEncoding: 'base64' }, // data after the padding
+  ];
+  for (const r of refused) {
+    expect(await code(api.call('PublishBroadcastMessage', { ProductId: home.productId, Qos: 1, ...r })), JSON.stringify(r)).toMatch(/^InvalidParameter(Value)?$/);
+  }
+  await selfLoop(d, loopTopic(c));
+  expect(d.received(bcTopic(c)), 'no refused broadcast is delivered').toEqual([]);
 });
 
 req(['BCAST-006'], 'a broadcast to an unknown product fails with ResourceNotFound.ProductNotExist', async (h) => {

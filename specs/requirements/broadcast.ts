@@ -7,7 +7,7 @@ export const broadcast = {
   'BCAST-002': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1; seed §1.3.1', title: 'Only subscribed devices of that product receive a broadcast',
     statement: 'Devices of other products, and online devices not subscribed to their broadcast topic, receive nothing.', tags: ['negative'] },
   'BCAST-003': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1', title: 'Broadcast payloads are raw or Base64-decoded',
-    statement: 'Without PayloadEncoding the Payload text is delivered as is (Payload=closed arrives as the 6 bytes "closed"); with PayloadEncoding "base64" the decoded bytes are delivered.' },
+    statement: 'Without PayloadEncoding, or with it empty, the Payload text is delivered as is (Payload=closed arrives as the 6 bytes "closed"); with PayloadEncoding "base64" the decoded bytes are delivered, padded Base64 ("=" and "==") included.' },
   'BCAST-004': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1, Appendix A', title: 'PublishBroadcastMessage returns a TaskId',
     statement: 'A successful PublishBroadcastMessage answers with an integer TaskId.' },
   'BCAST-005': { level: 'MUST', capability: 'broadcast', source: 'protocol.md §7.1, §11', title: 'Broadcasts are limited to 8 KB',
@@ -27,4 +27,7 @@ export const broadcast = {
   'BCAST-010': { level: 'MUST', capability: 'broadcast', source: 'seed §1.1.4 ("未被设备确认的 QoS=1 消息数量 不超过150条"); protocol.md §1.8, §7.1; MQTT 3.1.1 §4.4', title: 'Unacknowledged broadcasts stay in the session, within its 150',
     statement: 'QoS 1 broadcasts delivered to an online device with a persistent session and not acknowledged are kept in its session like any QoS 1 delivery: resent when it reconnects (QOS-018) and counted toward its 150 unacknowledged messages (QOS-020), so of more than 150 at most 150 are resent, and a QoS 1 PublishMessage to the offline device then answers LimitExceeded.OfflineMessageExceedLimit.',
     choice: 'BCAST-008 keeps broadcasts from offline devices; a broadcast already sent is session state like any QoS 1 delivery (MQTT 3.1.1 §4.1), and the seed\'s bound counts every unacknowledged QoS 1 message.', tags: ['boundary'] },
+  'BCAST-011': { level: 'SHOULD', capability: 'broadcast', source: 'protocol.md §7.1, Appendix A (PayloadEncoding: "base64" or empty)', title: 'Unknown payload encodings and invalid Base64 are refused',
+    statement: 'A PublishBroadcastMessage with a PayloadEncoding other than "base64" or empty, or with PayloadEncoding "base64" and a Payload that is not Base64 text, fails with InvalidParameterValue (or InvalidParameter) and reaches no device.',
+    choice: 'The sources list only "base64" and empty and say nothing of other values or of invalid Base64; refusing them, as HTTP-011 does for the HTTP gateway, beats delivering bytes the caller did not mean.', tags: ['unconfirmed', 'negative'] },
 } as const satisfies Record<string, Requirement>;

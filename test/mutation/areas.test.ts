@@ -4,11 +4,11 @@ import type { Mutant } from '@stryker-mutator/api/core';
 import { describe, expect, it } from 'vitest';
 import { AREAS, hubFiles, limitLines, mapGaps, matchesGlob, resolveArea, type AreaName } from '../../mutation/areas.js';
 import { parseCli, strykerOptions } from '../../mutation/run.js';
-import { drawSample, mutantKey } from '../../mutation/stryker-plugins.js';
+import { drawSample, mutantKey, reattribute } from '../../mutation/stryker-plugins.js';
 
 describe('area map', () => {
-  it('puts every hub file in an area or says why not', () => {
-    expect(mapGaps()).toEqual({ unmapped: [], stale: [] });
+  it('puts every hub file in an area or says why not, and every suite in an area', () => {
+    expect(mapGaps()).toEqual({ unmapped: [], stale: [], suitesInNoArea: [] });
   });
 
   it('names only suite files that exist', () => {
@@ -43,13 +43,15 @@ describe('area map', () => {
 
 describe('command line', () => {
   it('reads areas, samples and the runner', () => {
-    expect(parseCli(['--area', 'ntp', '--sample', '20%', '--seed', '7'])).toMatchObject({ areas: ['ntp'], sample: { percent: 20, seed: '7' }, runner: 'vitest', concurrency: 1 });
+    expect(parseCli(['--area', 'ntp', '--sample', '20%', '--seed', '7'])).toMatchObject({ areas: ['ntp'], sample: { percent: 20, seed: '7' }, runner: 'vitest', concurrency: 1, confirm: true, recheck: false });
+    expect(parseCli(['--area', 'ntp', '--no-confirm']).confirm).toBe(false);
+    expect(parseCli(['--area', 'ntp', '--recheck']).recheck).toBe(true);
     expect(parseCli(['--area', 'all']).areas).toEqual(Object.keys(AREAS));
     expect(parseCli(['--area', 'log', '--sample', '30']).sample).toEqual({ size: 30, seed: '1' });
   });
 
   it('refuses what it cannot do, with the usage', () => {
-    for (const argv of [['--area', 'nope'], [], ['--area', 'ntp', '--sample', '0'], ['--area', 'ntp', '--sample', '120%'], ['--area', 'ntp', '--seed', '3'], ['--area', 'ntp', '--runner', 'jest']]) {
+    for (const argv of [['--area', 'nope'], [], ['--area', 'ntp', '--sample', '0'], ['--area', 'ntp', '--sample', '120%'], ['--area', 'ntp', '--seed', '3'], ['--area', 'ntp', '--runner', 'jest'], ['--area', 'ntp', '--recheck', '--sample', '5']]) {
       expect(() => parseCli(argv), argv.join(' ')).toThrow(/usage: npm run mutation/);
     }
   });
@@ -60,6 +62,8 @@ describe('command line', () => {
     expect((o.reporters as string[])[0]).toBe('hubcheck');
     const c = strykerOptions('ntp', parseCli(['--area', 'ntp', '--runner', 'command']));
     expect(c).toMatchObject({ testRunner: 'command', coverageAnalysis: 'off' });
+    const confirm = strykerOptions('ntp', parseCli(['--area', 'ntp']), '/tmp/first-pass');
+    expect(confirm).toMatchObject({ testRunner: 'hubcheck-vitest', coverageAnalysis: 'off', hubcheck: { confirm: { firstPassDir: '/tmp/first-pass' } } });
   });
 });
 
@@ -96,7 +100,34 @@ describe('sample', () => {
 
   it('keys a mutant by its source, the same in the project and in a sandbox copy', () => {
     const m = mutant(4);
-    expect(mutantKey(m, '/repo')).toBe('hub/x1.ts:5:2-5:9 BlockStatement "4"');
+    expect(mutantKey(m, '/repo')).toBe('hub/x1.ts:5:3-5:10 BlockStatement "4"'); // the report's 1-based lines and columns
     expect(mutantKey({ ...m, fileName: '/repo/.stryker-tmp/sandbox-AB12/hub/x1.ts' }, '/repo')).toBe(mutantKey(m, '/repo'));
+  });
+});
+
+describe('coverage outside tests', () => {
+  const file = (filepath: string, own: Record<string, number>, atStartup?: Record<string, number>) => ({
+    filepath, meta: { mutantCoverage: { static: own, perTest: {} }, ...(atStartup ? { hubcheckStartupCoverage: atStartup } : {}) },
+  });
+  const tests = [
+    { id: 'suites/a.test.ts#one', fileName: '/p/suites/a.test.ts' },
+    { id: 'suites/a.test.ts#two', fileName: '/p/suites/a.test.ts' },
+    { id: 'suites/b.test.ts#three', fileName: '/p/suites/b.test.ts' },
+  ];
+
+  it('keeps what the hub start-up ran static and gives the rest to the tests of that file', () => {
+    const files = [file('/p/suites/a.test.ts', { 1: 3, 2: 2, 3: 1 }, { 1: 3, 2: 1 }), file('/p/suites/b.test.ts', { 1: 3 }, { 1: 3 })];
+    const out = reattribute(files, tests, { static: {}, perTest: { 'suites/b.test.ts#three': { 4: 1 } } });
+    expect(out.static).toEqual({ 1: 6, 2: 1 });
+    expect(out.perTest).toEqual({
+      'suites/a.test.ts#one': { 2: 1, 3: 1 },
+      'suites/a.test.ts#two': { 2: 1, 3: 1 },
+      'suites/b.test.ts#three': { 4: 1 },
+    });
+  });
+
+  it('leaves coverage static where it cannot tell (no start-up record, or no test in the file)', () => {
+    const files = [file('/p/suites/a.test.ts', { 5: 1 }), file('/p/suites/c.test.ts', { 6: 2 }, {})];
+    expect(reattribute(files, tests, { static: {}, perTest: {} })).toEqual({ static: { 5: 1, 6: 2 }, perTest: {} });
   });
 });

@@ -46,12 +46,12 @@ const PublishBroadcastMessage: Action = {
     const productId = reqString(p, 'ProductId', PRODUCT_ID);
     const text = reqString(p, 'Payload');
     const qos = reqInt(p, 'Qos', { oneOf: [0, 1] }) as 0 | 1;
-    const encoding = optString(p, 'PayloadEncoding', { pattern: /^(base64)?$/, expected: '"base64" or empty' });
+    const encoding = optString(p, 'PayloadEncoding', { pattern: /^(base64)?$/, expected: '"base64" or empty' }); // BCAST-011
     requireProduct(actx.registry, productId); // BCAST-006
     if (Buffer.byteLength(text) > MAX_BROADCAST_PAYLOAD_BYTES) {
       throw new ApiError('InvalidParameterValue.PayloadOverLimit', `Payload is ${Buffer.byteLength(text)} bytes; a broadcast carries at most ${MAX_BROADCAST_PAYLOAD_BYTES}`); // BCAST-005
     }
-    if (encoding === 'base64' && !BASE64.test(text)) throw invalid('Payload', 'Base64 text (PayloadEncoding is "base64")', text);
+    if (encoding === 'base64' && !BASE64.test(text)) throw invalid('Payload', 'Base64 text (PayloadEncoding is "base64")', text); // BCAST-011
     // BCAST-003: raw text, or the decoded bytes
     const payload = encoding === 'base64' ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
     if (s.running.has(productId)) {
