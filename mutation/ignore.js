@@ -22,6 +22,15 @@ function onlyFaultChecks(node) {
   return isFaultCheck(node);
 }
 
+/** The value of a test made only of fault checks when every fault is off (as in every suite run); undefined for other tests. */
+function valueWithFaultsOff(node) {
+  if (!onlyFaultChecks(node)) return undefined;
+  if (isFaultCheck(node)) return false;
+  if (node.type === 'UnaryExpression') return !valueWithFaultsOff(node.argument);
+  const l = valueWithFaultsOff(node.left), r = valueWithFaultsOff(node.right);
+  return node.operator === '&&' ? l && r : node.operator === '||' ? l || r : undefined;
+}
+
 /** Names of calls whose arguments only reach the hub's log. */
 function isLogCall(node) {
   if (node?.type !== 'CallExpression') return false;
@@ -47,6 +56,12 @@ function shouldIgnore(path) {
   }
   if ((p?.type === 'IfStatement' || p?.type === 'ConditionalExpression') && path.key === 'alternate' && p.test?.type === 'UnaryExpression' && onlyFaultChecks(p.test)) {
     return 'code that runs only while a fault switch is on: judged by hubcheck selftest';
+  }
+  // A condition joined by && to a fault check (`x && faults.has(f)`): with every fault off the whole test is
+  // false whatever x is, so a change to x can only show while the fault is on.
+  if (p?.type === 'LogicalExpression' && p.operator === '&&' && (path.key === 'left' || path.key === 'right')) {
+    const other = path.key === 'left' ? p.right : p.left;
+    if (valueWithFaultsOff(other) === false) return 'a condition that only matters while a fault switch is on (it is joined by && to the fault check): judged by hubcheck selftest';
   }
   // 2. The hub's own log lines.
   if (isLogCall(node)) return "the hub's log output: not part of the protocol";
