@@ -20,7 +20,8 @@ export const AREAS = {
   auth: {
     what: 'MQTT login: username/password parsing, HMAC, CONNECT checks, sessions',
     mutate: ['hub/auth/**/*.ts'],
-    suites: ['suites/auth.test.ts', 'suites/websocket.test.ts', 'suites/mqtt-core/login.test.ts'],
+    // sessions.ts also answers "is this device online" for the cloud API (DescribeDevice's Online)
+    suites: ['suites/auth.test.ts', 'suites/websocket.test.ts', 'suites/mqtt-core/login.test.ts', 'suites/cloud-api-resources.test.ts'],
   },
   acl: {
     what: 'topic classes, PUBLISH and SUBSCRIBE decisions, the SUBSCRIBE/UNSUBSCRIBE gate',

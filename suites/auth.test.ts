@@ -113,26 +113,34 @@ describe('refused logins', () => {
     expect(await outcome(h, deviceLogin(otherProduct))).not.toBe(0);
   });
 
-  const malformed = fc.constantFrom(
-    (u: string) => ({ username: u.split(';').slice(0, 3).join(';') }),
-    (u: string) => ({ username: `${u};extra` }),
-    (u: string) => ({ username: u.replace(/;[0-9]+$/, ';soon') }),
-    (u: string) => ({ username: u.replace(/;[0-9]+;/, ';appid;') }),
-    (u: string) => ({ username: u.replace(/;[0-9]+$/, ';99999999999999999999999') }),
-    (_u: string) => ({ username: undefined, password: undefined }),
-    (_u: string) => ({ password: undefined }),
-    (_u: string) => ({ password: 'not-a-signature' }),
-    (_u: string) => ({ password: 'abcdef;hmacmd5' }),
-  );
-  reqProperty(['AUTH-011'], 'malformed usernames and passwords are refused', [malformed], async (h, mutate) => {
+  type Malform = (username: string, password: string) => { username?: string; password?: string };
+  const malforms: Malform[] = [
+    (u) => ({ username: u.split(';').slice(0, 3).join(';') }),
+    (u) => ({ username: `${u};extra` }),
+    (u) => ({ username: u.replace(/;[0-9]+$/, ';soon') }),
+    (u) => ({ username: u.replace(/;[0-9]+;/, ';appid;') }),
+    (u) => ({ username: u.replace(/;[0-9]+$/, ';99999999999999999999999') }),
+    () => ({ username: undefined, password: undefined }),
+    () => ({ password: undefined }),
+    () => ({ password: 'not-a-signature' }),
+    () => ({ password: 'abcdef;hmacmd5' }),
+    // a valid signature inside a password that is not exactly hex;method
+    (_u, p) => ({ password: `x${p}` }),
+    (_u, p) => ({ password: `${p};hmacsha256` }),
+    (_u, p) => ({ password: `${p} ` }),
+    (_u, p) => ({ password: p.replace(';', ' ;') }),
+    (_u, p) => ({ password: p.replace('hmacsha256', 'HMACSHA256') }),
+    (_u, p) => ({ password: p.replace(';', '') }),
+  ];
+  reqProperty(['AUTH-011'], 'malformed usernames and passwords are refused', [fc.constantFrom(...malforms)], async (h, mutate) => {
     const login = deviceLogin(product.device('alice'));
-    const changed = { ...login, ...mutate(login.username) };
+    const changed = { ...login, ...mutate(login.username, login.password) };
     // Keep the signature consistent with a changed username so only the format is wrong.
     if (changed.username !== undefined && changed.username !== login.username && changed.password === login.password) {
       changed.password = signPassword(changed.username, product.device('alice').psk);
     }
     expect(await outcome(h, changed)).not.toBe(0);
-  }, { numRuns: 18 });
+  }, { numRuns: malforms.length + 4, examples: malforms.map((m): [Malform] => [m]) });
 });
 
 describe('device state', () => {

@@ -176,7 +176,7 @@ export function reqProperty<T extends unknown[]>(
   title: string,
   arbitraries: { [K in keyof T]: fc.Arbitrary<T[K]> },
   check: (h: Harness, ...values: T) => Promise<void>,
-  options: { numRuns?: number; timeout?: number } = {},
+  options: { numRuns?: number; timeout?: number; examples?: T[] } = {},
 ): void {
   req(ids, title, async (h) => {
     const property = fc.asyncProperty(...(arbitraries as unknown as [fc.Arbitrary<unknown>]), async (...values: unknown[]) => {
@@ -188,7 +188,8 @@ export function reqProperty<T extends unknown[]>(
         await h.close(mark);
       }
     });
-    const details = await fc.check(property, { numRuns: numRuns(options.numRuns ?? 50), endOnFailure: true });
+    // examples: the corners every run must try, before the random draws (fast-check counts them in numRuns)
+    const details = await fc.check(property, { numRuns: Math.max(numRuns(options.numRuns ?? 50), options.examples?.length ?? 0), endOnFailure: true, ...(options.examples ? { examples: options.examples as unknown as [unknown][] } : {}) });
     if (details.failed) {
       h.trace.add('property', `counterexample ${fc.stringify(details.counterexample)} (seed ${details.seed}, path ${details.counterexamplePath}, after ${details.numRuns} runs, shrunk ${details.numShrinks} times)`);
       const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
