@@ -14,21 +14,23 @@ function isFaultCheck(node) {
   return (object?.type === 'Identifier' && object.name === 'faults') || (object?.type === 'MemberExpression' && object.property?.name === 'faults');
 }
 
-/** A test made only of fault checks: `faults.has(a)`, `!faults.has(a)`, `faults.has(a) || faults.has(b)`. */
-function onlyFaultChecks(node) {
-  if (!node) return false;
-  if (node.type === 'UnaryExpression' && node.operator === '!') return onlyFaultChecks(node.argument);
-  if (node.type === 'LogicalExpression') return onlyFaultChecks(node.left) && onlyFaultChecks(node.right);
-  return isFaultCheck(node);
-}
-
-/** The value of a test made only of fault checks when every fault is off (as in every suite run); undefined for other tests. */
+/**
+ * The value a test is known to have while every fault is off (as in every suite run), or undefined when that
+ * depends on other conditions: `faults.has(f)` is false, `faults.has(f) && x` is false, `!faults.has(f) || x` is true.
+ */
 function valueWithFaultsOff(node) {
-  if (!onlyFaultChecks(node)) return undefined;
+  if (!node) return undefined;
   if (isFaultCheck(node)) return false;
-  if (node.type === 'UnaryExpression') return !valueWithFaultsOff(node.argument);
-  const l = valueWithFaultsOff(node.left), r = valueWithFaultsOff(node.right);
-  return node.operator === '&&' ? l && r : node.operator === '||' ? l || r : undefined;
+  if (node.type === 'UnaryExpression' && node.operator === '!') {
+    const v = valueWithFaultsOff(node.argument);
+    return v === undefined ? undefined : !v;
+  }
+  if (node.type === 'LogicalExpression') {
+    const l = valueWithFaultsOff(node.left), r = valueWithFaultsOff(node.right);
+    if (node.operator === '&&') return l === false || r === false ? false : l === true && r === true ? true : undefined;
+    if (node.operator === '||') return l === true || r === true ? true : l === false && r === false ? false : undefined;
+  }
+  return undefined;
 }
 
 /** Names of calls whose arguments only reach the hub's log. */
@@ -51,17 +53,16 @@ function shouldIgnore(path) {
   const p = parent?.node;
   // 1. Fault switches: the check itself, and a branch taken only when a fault is on.
   if (isFaultCheck(node)) return 'a fault switch (hub/faults.ts): judged by hubcheck selftest, off in every suite run';
-  if ((p?.type === 'IfStatement' || p?.type === 'ConditionalExpression') && path.key === 'consequent' && onlyFaultChecks(p.test) && !(p.test.type === 'UnaryExpression')) {
-    return 'code that runs only while a fault switch is on: judged by hubcheck selftest';
-  }
-  if ((p?.type === 'IfStatement' || p?.type === 'ConditionalExpression') && path.key === 'alternate' && p.test?.type === 'UnaryExpression' && onlyFaultChecks(p.test)) {
-    return 'code that runs only while a fault switch is on: judged by hubcheck selftest';
-  }
-  // A condition joined by && to a fault check (`x && faults.has(f)`): with every fault off the whole test is
-  // false whatever x is, so a change to x can only show while the fault is on.
-  if (p?.type === 'LogicalExpression' && p.operator === '&&' && (path.key === 'left' || path.key === 'right')) {
-    const other = path.key === 'left' ? p.right : p.left;
-    if (valueWithFaultsOff(other) === false) return 'a condition that only matters while a fault switch is on (it is joined by && to the fault check): judged by hubcheck selftest';
+  const branching = p?.type === 'IfStatement' || p?.type === 'ConditionalExpression';
+  if (branching && path.key === 'consequent' && valueWithFaultsOff(p.test) === false) return 'code that runs only while a fault switch is on: judged by hubcheck selftest';
+  if (branching && path.key === 'alternate' && valueWithFaultsOff(p.test) === true) return 'code that runs only while a fault switch is on: judged by hubcheck selftest';
+  // A condition beside a fault check that already decides the test while faults are off (`x && faults.has(f)`
+  // is false, `x || !faults.has(f)` is true, whatever x is): a change to x can only show while the fault is on.
+  if (p?.type === 'LogicalExpression' && (path.key === 'left' || path.key === 'right')) {
+    const other = valueWithFaultsOff(path.key === 'left' ? p.right : p.left);
+    if ((p.operator === '&&' && other === false) || (p.operator === '||' && other === true)) {
+      return 'a condition that only matters while a fault switch is on (the fault check beside it decides the test): judged by hubcheck selftest';
+    }
   }
   // 2. The hub's own log lines.
   if (isLogCall(node)) return "the hub's log output: not part of the protocol";

@@ -188,7 +188,7 @@ describe('system-topic wildcards', () => {
     const { productId: pid, deviceName: dn } = creds;
     const device = await h.device(creds);
     for (const id of ['0', '4242', '99999999', 'x']) expect(await device.subscribe(`$rrpc/rxd/${pid}/${dn}/${id}`, 1), `SUBACK for processID ${id}`).toBe(1);
-    for (const f of [`$rrpc/rxd/${pid}/${dn}/1/2`, `$rrpc/rxd/${pid}/${dn}`, `$rrpc/rxd/${pid}/w/7`, `$rrpc/rxd/${pid}/w1_b/7`, `$rrpc/rxd/${pid}/w1_b/+`]) {
+    for (const f of [`$rrpc/rxd/${pid}/${dn}/1/2`, `$rrpc/rxd/${pid}/${dn}/+/2`, `$rrpc/rxd/${pid}/${dn}/+/+`, `$rrpc/rxd/${pid}/${dn}/+/#`, `$rrpc/rxd/${pid}/${dn}`, `$rrpc/rxd/${pid}/w/7`, `$rrpc/rxd/${pid}/w1_b/7`, `$rrpc/rxd/${pid}/w1_b/+`]) {
       expect(await device.subscribe(f, 1), `SUBACK for ${f}`).toBe(0x80);
     }
   });
