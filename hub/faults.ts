@@ -105,6 +105,13 @@ export const FAULTS = {
   'ws-no-single-session': 'WebSocket: a login over WebSocket does not close the same device on TCP or TLS, and the other way round',
   'count-topic-chars-not-bytes': 'topic names and filters: the 64 limit counts characters, not UTF-8 bytes',
   'close-on-oversize-publish': 'a PUBLISH packet over 16 KiB closes the connection instead of being dropped',
+  'gateway-acts-for-unbound': 'gateway: online succeeds for any existing device, bound to the gateway or not, and grants its topics',
+  'gateway-bind-skips-signature': 'gateway: a bind over $gateway/operation is accepted whatever its signature',
+  'gateway-bind-ignores-expiry': 'gateway: a bind whose timestamp is long past is accepted',
+  'gateway-offline-keeps-subscriptions': "gateway: after offline or unbind the gateway's subscriptions on the sub-device's topics keep delivering",
+  'gateway-result-wrong-type': 'gateway: the reply to unbind says type "bind" (as one doc example does)',
+  'gateway-subdevice-as-gateway': "gateway: device services take a gateway's publish on a sub-device's topic as the gateway's own (shadow and OTA answer the gateway's topics)",
+  'gateway-no-bind-limit': 'gateway: BindDevices binds more than 1500 sub-devices to one gateway',
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

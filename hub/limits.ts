@@ -42,3 +42,12 @@ export const SESSION_TTL_MS = 24 * 3600 * 1000;
 export const DEFAULT_OFFLINE_PACE_MS = 500;
 /** QoS 1 messages waiting behind a full in-flight window per connection, so a device that never acks cannot grow the hub's memory without bound. */
 export const MAX_QUEUED_QOS1 = 1000;
+/** Sub-devices bound to one gateway (protocol.md §2.7, §11, S-LIMITS "1500"). */
+export const MAX_SUBDEVICES_PER_GATEWAY = 1500;
+/**
+ * A $gateway bind is refused as expired (805) when its timestamp is more than this far in the past. The SDKs send
+ * the current time although the doc calls it an expiration time; 10 minutes leaves room for device clock skew.
+ */
+export const GATEWAY_BIND_MAX_AGE_SECONDS = 600;
+/** Device entries one $gateway/operation request may carry; longer lists are not answered (a 16 KiB PUBLISH holds fewer anyway). */
+export const MAX_GATEWAY_REQUEST_DEVICES = 1500;

@@ -58,6 +58,11 @@ export const AREAS = {
     mutate: ['hub/services/log/**/*.ts'],
     suites: ['suites/log.test.ts'],
   },
+  gateway: {
+    what: 'gateway bindings, $gateway/operation, acting for online sub-devices',
+    mutate: ['hub/services/gateway/**/*.ts', 'hub/acl/proxy.ts'],
+    suites: ['suites/gateway.test.ts'],
+  },
   ntp: {
     what: '$sys time requests',
     mutate: ['hub/services/ntp/**/*.ts'],

@@ -79,3 +79,23 @@ export function deviceClasses(pid: string, dn: string, custom: readonly CustomCl
 export function isValidCustomTopicName(name: string): boolean {
   return name.length >= 1 && name.length <= 64 && name.split('/').every((l) => l === '+' || /^[A-Za-z0-9_]+$/.test(l));
 }
+
+const SYSTEM_PREFIXES: readonly string[][] = [...new Set([...SYSTEM_PUBLISH, ...SYSTEM_SUBSCRIBE].map(([p]) => p))].map((p) => p.split('/'));
+
+/**
+ * The device a topic or filter names: `${pid}/${dn}` after a known system prefix, or its first two levels for
+ * user topics; undefined when those levels are missing or wildcards. Only gateways need it (GW-012): the
+ * device whose classes to judge a sub-device topic by.
+ */
+export function topicOwner(topic: readonly string[]): { productId: string; deviceName: string } | undefined {
+  let at = 0;
+  if (topic[0]?.startsWith('$')) {
+    const prefix = SYSTEM_PREFIXES.filter((p) => p.every((l, i) => topic[i] === l)).sort((a, b) => b.length - a.length)[0];
+    if (!prefix) return undefined;
+    at = prefix.length;
+  }
+  const productId = topic[at];
+  const deviceName = topic[at + 1];
+  if (!productId || !deviceName || /[+#]/.test(productId) || /[+#]/.test(deviceName)) return undefined;
+  return { productId, deviceName };
+}

@@ -22,7 +22,7 @@ import type { Sessions } from '../auth/sessions.js';
 import type { Faults } from '../faults.js';
 import { MAX_GRANTED_QOS } from '../limits.js';
 import type { Registry } from '../registry/index.js';
-import { effectiveClasses } from './effective.js';
+import { actingSession, contextOf } from './proxy.js';
 import { aedesRejectsTopic, type PublishPolicy } from './publish.js';
 import { decideSubscribe, unsubscribeTargets, type SubscribeContext } from './subscribe.js';
 
@@ -55,15 +55,11 @@ export interface GateDeps {
   log: (line: string) => void;
 }
 
-export function subscribeContext(sessions: Sessions, registry: Registry, faults: Faults, client: Client): SubscribeContext | undefined {
+/** The context a filter is judged in: the client's own, or (GW-012) that of the sub-device the filter names while it is online through this gateway. */
+export function subscribeContext(sessions: Sessions, registry: Registry, faults: Faults, client: Client, filter?: string): SubscribeContext | undefined {
   const session = sessions.get(client);
   if (!session) return undefined;
-  return {
-    productId: session.productId,
-    deviceName: session.deviceName,
-    subscribeClasses: effectiveClasses(sessions, registry, faults, session).subscribe,
-    faults,
-  };
+  return contextOf(sessions, registry, faults, filter === undefined ? session : actingSession(session, filter));
 }
 
 export function createGate(deps: GateDeps): (client: Client) => void {
@@ -86,12 +82,11 @@ export function createGate(deps: GateDeps): (client: Client) => void {
 
   async function runSubscribe(client: Client, messageId: number | undefined, subs: { topic: string; qos: number }[]) {
     if (client.closed) return; // Aedes would never call back for a closed client
-    const ctx = subscribeContext(sessions, registry, faults, client);
-    if (!ctx) return;
+    if (!sessions.get(client)) return;
     const granted: number[] = [];
     const add: { topic: string; qos: 0 | 1 | 2 }[] = [];
     for (const { topic, qos } of subs) {
-      const d = decideSubscribe(ctx, topic);
+      const d = decideSubscribe(subscribeContext(sessions, registry, faults, client, topic)!, topic);
       if (!d.granted) {
         log(`mqtt: SUBSCRIBE ${JSON.stringify(topic)} by ${client.id} refused: ${d.reason}`);
         granted.push(SUBACK_FAILURE);
@@ -111,11 +106,10 @@ export function createGate(deps: GateDeps): (client: Client) => void {
 
   async function runUnsubscribe(client: Client, messageId: number | undefined, filters: string[]) {
     if (client.closed) return;
-    const ctx = subscribeContext(sessions, registry, faults, client);
-    if (!ctx) return;
+    if (!sessions.get(client)) return;
     const current = Object.keys((client as unknown as ClientInternals).subscriptions ?? {});
     const remove = new Set<string>();
-    for (const f of filters) for (const s of unsubscribeTargets(ctx, f, current)) remove.add(s);
+    for (const f of filters) for (const s of unsubscribeTargets(subscribeContext(sessions, registry, faults, client, f)!, f, current)) remove.add(s);
     const topics = [...remove];
     if (topics.length > 0) {
       await new Promise<void>((resolve, reject) =>

@@ -30,7 +30,7 @@ export function createAcl(deps: AclDeps): Acl {
       // Only the gate's own subscriptions (already F ∩ C) and restored sessions reach this hook: it grants
       // a subscription that still lies inside one of the device's subscribe classes.
       authorizeSubscribe(client, sub, callback) {
-        const ctx = subscribeContext(deps.sessions, deps.registry, deps.faults, client);
+        const ctx = subscribeContext(deps.sessions, deps.registry, deps.faults, client, sub.topic);
         callback(null, ctx && isWithinClasses(ctx, sub.topic) ? sub : null);
       },
     },

@@ -15,6 +15,7 @@ import { MAX_PUBLISH_PACKET_BYTES, MAX_TOPIC_BYTES, topicLength } from '../limit
 import type { Registry } from '../registry/index.js';
 import { effectiveClasses } from './effective.js';
 import { unknownDollarTopicAllowed, type Owner } from './fault-rules.js';
+import { actingSession } from './proxy.js';
 import { classAllows } from './subscribe.js';
 import { byteLength, isValidTopicName, levels, matchesPattern } from './topics.js';
 
@@ -123,7 +124,9 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
           log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
           return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
         }
-        verdict = decidePublish(publishClasses(session), packet.topic, size, faults, session);
+        // GW-012: a gateway publishes a sub-device's topics with the sub-device's classes while it is online through it
+        const actor = actingSession(session, packet.topic);
+        verdict = decidePublish(publishClasses(actor), packet.topic, size, faults, actor);
       } catch (err) {
         verdict = { allowed: false, reason: `internal error: ${String(err)}` };
       }

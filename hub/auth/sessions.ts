@@ -8,11 +8,17 @@ export interface DeviceSession {
   readonly productId: string;
   readonly deviceName: string;
   readonly clientId: string;
+  readonly clientIp: string;
   /** Set when the device was disabled or deleted; authorizeForward stops deliveries at once. */
   revoked: boolean;
   classesVersion: number;
   classes: DeviceClasses | null;
+  /** Sub-devices this connection (a gateway) has put online, by `${pid}/${dn}`: it may use their topics (GW-012). */
+  readonly proxies: Map<string, DeviceSession>;
 }
+
+/** The key of a device in proxy maps: the slash keeps `AB`+`c` and `A`+`Bc` apart. */
+export const deviceKey = (productId: string, deviceName: string) => `${productId}/${deviceName}`;
 
 export class Sessions {
   private readonly byClient = new WeakMap<Client, DeviceSession>();
@@ -30,9 +36,11 @@ export class Sessions {
       productId,
       deviceName,
       clientId: productId + deviceName,
+      clientIp,
       revoked: false,
       classesVersion: -1,
       classes: null,
+      proxies: new Map(),
     };
     this.byClient.set(client, session);
     let set = this.byId.get(session.clientId);
@@ -44,6 +52,8 @@ export class Sessions {
   }
 
   private unbind(client: Client, session: DeviceSession): void {
+    // GW-015: a gateway's sub-devices go offline with its connection
+    for (const sub of [...session.proxies.values()]) this.proxyOffline(sub.productId, sub.deviceName);
     const set = this.byId.get(session.clientId);
     if (!set?.delete(client)) return;
     if (set.size === 0) {
@@ -73,7 +83,48 @@ export class Sessions {
   }
 
   isOnline(productId: string, deviceName: string): boolean {
-    return (this.byId.get(productId + deviceName)?.size ?? 0) > 0;
+    return (this.byId.get(productId + deviceName)?.size ?? 0) > 0 || this.proxiedBy.has(deviceKey(productId, deviceName));
+  }
+
+  // ---- sub-devices online through a gateway's connection (hub/services/gateway)
+
+  private readonly proxiedBy = new Map<string, Client>();
+
+  /** The gateway connection a sub-device is online through, if any. */
+  proxyClient(productId: string, deviceName: string): Client | undefined {
+    return this.proxiedBy.get(deviceKey(productId, deviceName));
+  }
+
+  /** Puts a sub-device online through `gateway` (its binding was checked by the caller); false when another connection already holds it. */
+  proxyOnline(gateway: Client, productId: string, deviceName: string): boolean {
+    const owner = this.byClient.get(gateway);
+    const key = deviceKey(productId, deviceName);
+    const holder = this.proxiedBy.get(key);
+    if (!owner || (holder && holder !== gateway)) return false;
+    if (holder === gateway) return true;
+    const sub: DeviceSession = {
+      productId, deviceName, clientId: productId + deviceName, clientIp: owner.clientIp, revoked: false, classesVersion: -1, classes: null, proxies: new Map(),
+    };
+    owner.proxies.set(key, sub);
+    this.proxiedBy.set(key, gateway);
+    this.registry.markOnline(productId, deviceName, this.nowSeconds(), owner.clientIp);
+    return true;
+  }
+
+  /** Takes a sub-device offline; returns the gateway connection and the sub-device's session it held, if it was online. */
+  proxyOffline(productId: string, deviceName: string): { gateway: Client; sub: DeviceSession } | undefined {
+    const key = deviceKey(productId, deviceName);
+    const gateway = this.proxiedBy.get(key);
+    if (!gateway) return undefined;
+    this.proxiedBy.delete(key);
+    const sub = this.byClient.get(gateway)?.proxies.get(key);
+    this.byClient.get(gateway)?.proxies.delete(key);
+    try {
+      this.registry.markOffline(productId, deviceName, this.nowSeconds());
+    } catch (err) {
+      this.log(`registry: cannot record offline time of ${key}: ${String(err)}`); // DB closed during shutdown
+    }
+    return sub ? { gateway, sub } : undefined;
   }
 
   /** The device's permission patterns, rebuilt only when the product's topic policies changed. */

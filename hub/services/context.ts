@@ -1,6 +1,7 @@
 // Builds the ServiceContext: server-originated publishes and a dispatcher of permitted device publishes by topic filter.
 
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import { actingSession } from '../acl/proxy.js';
 import { covers, levels } from '../acl/topics.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { Clock } from '../clock.js';
@@ -15,14 +16,17 @@ export function createServiceContext(deps: { broker: Aedes; registry: Registry; 
   // Aedes emits 'publish' after a message is routed; refused publishes never get here (acl/publish.ts swallows them).
   broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
     if (!client || handlers.length === 0) return;
-    const session = sessions.get(client);
-    if (!session) return;
+    const own = sessions.get(client);
+    if (!own) return;
+    // GW-016, GW-017: a gateway's publish on a sub-device's topic is the sub-device's (the fault keeps the gateway's identity)
+    const session = deps.faults.has('gateway-subdevice-as-gateway') ? own : actingSession(own, packet.topic);
     const message: DeviceMessage = {
       topic: packet.topic,
       payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
       qos: packet.qos === 1 ? 1 : 0,
       productId: session.productId,
       deviceName: session.deviceName,
+      ...(session !== own ? { via: { productId: own.productId, deviceName: own.deviceName } } : {}),
     };
     dispatch(message);
   });

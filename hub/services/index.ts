@@ -13,5 +13,6 @@ import { broadcast } from './broadcast/index.js';
 import { rrpc } from './rrpc/index.js';
 import { httpGateway } from './http-gateway/index.js';
 import { registerService } from './register/index.js';
+import { gatewayService } from './gateway/index.js';
 
-export const SERVICES: readonly HubService[] = [tlsService, shadowService, otaService, configService, publishService, rulesService, ntp, log, broadcast, rrpc, httpGateway, registerService];
+export const SERVICES: readonly HubService[] = [tlsService, shadowService, otaService, configService, publishService, rulesService, ntp, log, broadcast, rrpc, httpGateway, registerService, gatewayService];

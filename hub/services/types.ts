@@ -15,6 +15,8 @@ export interface DeviceMessage {
   qos: 0 | 1;
   productId: string;
   deviceName: string;
+  /** The gateway that published it for this sub-device (GW-012); absent when the device published itself. */
+  via?: { productId: string; deviceName: string };
 }
 
 /** Per-hub settings from HubOptions that device services read. */

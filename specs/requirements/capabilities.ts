@@ -35,6 +35,7 @@ export const CAPABILITIES = {
   'broadcast': 'PublishBroadcastMessage delivered on $broadcast/rxd topics',
   'rrpc': 'synchronous cloud-to-device calls: PublishRRPCMessage over $rrpc topics',
   'ntp': 'time service over $sys/operation topics',
+  'gateway': 'gateway products (ProductType 5) that bind sub-devices (BindDevices, $gateway/operation) and act for them on MQTT while they are online',
   // HTTP and cloud side
   'http-gateway': 'the HTTP device gateway: POST /device/publish signed with X-TC-* headers',
   'https-endpoints': 'the device HTTP endpoints (gateway publish, log upload, registration, firmware downloads) also over HTTPS (443 on the real service), the same as over HTTP',

@@ -107,4 +107,11 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'offline-cap-only-in-api': { requirements: ['QOS-020', 'BCAST-010'], suites: ['suites/qos-sessions.test.ts', 'suites/broadcast.test.ts'] },
   'puback-wrong-id': { requirements: ['QOS-002'], suites: ['suites/mqtt-core/qos.test.ts'] },
   'ignore-granted-qos': { requirements: ['QOS-003'], suites: ['suites/mqtt-core/qos.test.ts'] },
+  'gateway-acts-for-unbound': { requirements: ['GW-006', 'GW-012', 'GW-013'], suites: ['suites/gateway.test.ts'] },
+  'gateway-bind-skips-signature': { requirements: ['GW-007', 'GW-008'], suites: ['suites/gateway.test.ts'] },
+  'gateway-bind-ignores-expiry': { requirements: ['GW-007', 'GW-008'], suites: ['suites/gateway.test.ts'] },
+  'gateway-offline-keeps-subscriptions': { requirements: ['GW-014'], suites: ['suites/gateway.test.ts'] },
+  'gateway-result-wrong-type': { requirements: ['GW-008', 'GW-009'], suites: ['suites/gateway.test.ts'] },
+  'gateway-subdevice-as-gateway': { requirements: ['GW-016', 'GW-017'], suites: ['suites/gateway.test.ts'] },
+  'gateway-no-bind-limit': { requirements: ['GW-004'], suites: ['suites/gateway.test.ts'] },
 };

@@ -6,7 +6,7 @@ import addFormatsModule from 'ajv-formats';
 /** The message-family schemas under schemas/ (target.schema.json belongs to the target descriptor and is loaded there). */
 export const SCHEMA_FILES = [
   'shadow.schema.json', 'ota.schema.json', 'config.schema.json', 'log.schema.json', 'rrpc.schema.json', 'broadcast.schema.json',
-  'ntp.schema.json', 'http-gateway.schema.json', 'cloud-api.schema.json', 'results.schema.json',
+  'ntp.schema.json', 'http-gateway.schema.json', 'cloud-api.schema.json', 'results.schema.json', 'gateway.schema.json',
 ] as const;
 
 export const SCHEMA_BASE = 'https://hubcheck.dev/schemas/';

@@ -15,6 +15,8 @@ export interface NamespaceSpec {
   devices: string[];
   /** Custom topic classes (CreateTopicPolicy); hubs without an API have no topic classes to create. */
   policies?: { name: string; privilege: Privilege }[];
+  /** ProductProperties.ProductType of the created product (5: a gateway product); hubs without an API ignore it. */
+  productType?: number;
 }
 
 export interface Namespace {
@@ -47,7 +49,7 @@ async function throughApi(target: ResolvedTarget, prefix: string, spec: Namespac
   const productName = uniqueName(prefix).slice(0, 32);
   const p = await api.call<{ ProductId: string }>('CreateProduct', {
     ProductName: productName,
-    ProductProperties: { ProductDescription: 'hubcheck conformance fixture', EncryptionType: '2' },
+    ProductProperties: { ProductDescription: 'hubcheck conformance fixture', EncryptionType: '2', ...(spec.productType !== undefined ? { ProductType: spec.productType } : {}) },
   });
   const productId = p.ProductId;
   const addDevice = async (name: string): Promise<DeviceCredentials> => {

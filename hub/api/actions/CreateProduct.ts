@@ -6,6 +6,7 @@ import type { Action } from '../context.js';
 import { ApiError } from '../errors.js';
 import { checkKnown, optInt, optObject, optString, PRODUCT_NAME, reqString, type Params } from '../params.js';
 import { dynregInput, dynregProperties, dynregStore } from '../../services/register/index.js';
+import { GATEWAY_PRODUCT_TYPE } from '../../services/gateway/store.js';
 
 const PROPERTY_NAMES = [
   'ProductDescription', 'EncryptionType', 'Region', 'ProductType', 'Format', 'Platform', 'Appeui',
@@ -25,8 +26,9 @@ function properties(p: Params | undefined): ProductProperties {
   const encryption = optString(scoped, at('EncryptionType'), { pattern: /^[12]$/, expected: '"1" (certificate) or "2" (key)' });
   const region = optString(scoped, at('Region'), { maxLength: 32, expected: 'a region string such as "gz"' });
   const productType = optInt(scoped, at('ProductType'), { min: 0, max: 5 });
-  if (productType !== undefined && productType !== 0) {
-    throw new ApiError('InvalidParameterValue.ProductTypeNotSupport', `ProductProperties.ProductType ${productType} is not supported by this hub; only 0 (normal product)`);
+  // GW-001: 5 is a gateway product; NB-IoT (2) and LoRa (3, 4) products are not served
+  if (productType !== undefined && productType !== 0 && productType !== GATEWAY_PRODUCT_TYPE) {
+    throw new ApiError('InvalidParameterValue.ProductTypeNotSupport', `ProductProperties.ProductType ${productType} is not supported by this hub; only 0 (normal product) and 5 (gateway)`);
   }
   const format = optString(scoped, at('Format'), { pattern: /^(json|custom)$/, expected: '"json" or "custom"' });
   for (const name of ['Platform', 'Appeui', 'ModelId', 'ModelName', 'ProductKey', 'ProductSecret']) optString(scoped, at(name));

@@ -52,7 +52,8 @@ export const PublishMessage: Action = {
 
     const broker = ctx.hub.broker;
     const clientId = productId + deviceName;
-    const client = (broker as unknown as { clients: Record<string, ClientView | undefined> }).clients[clientId];
+    // a sub-device online through its gateway is reached on the gateway's connection (GW-012)
+    const client = (broker as unknown as { clients: Record<string, ClientView | undefined> }).clients[clientId] ?? (ctx.sessions.proxyClient(productId, deviceName) as ClientView | undefined);
     const t = levels(topic);
     // Online from the CONNACK on: Aedes sets client.connected only after replaying the stored queue, so registration decides.
     if (!ctx.sessions.isOnline(productId, deviceName) || !client || client.closed) {
