@@ -152,7 +152,8 @@ describe('$gateway/operation', () => {
     expect(await one(h, d, g, 'online', sub.device('s2'))).toBe(0);
     await d.end();
     // the gateway's connection closing takes its sub-devices offline
-    for (let i = 0; i < 50 && (await online('s2')) === 1; i++) await new Promise((r) => setTimeout(r, 100));
+    // the hub learns of the close asynchronously: poll, bounded by the round-trip limit
+    for (const until = Date.now() + ROUND_TRIP_LIMIT_MS; Date.now() < until && (await online('s2')) === 1;) await new Promise((r) => setTimeout(r, 100));
     expect(await online('s2'), 'DescribeDevice Online once the gateway is gone').toBe(0);
     await bindApi(h, g, ['s1', 's2'], 'UnbindDevices');
   });
@@ -257,10 +258,18 @@ describe('acting for sub-devices', () => {
       if (acting && cls === 'data') {
         await d.publish(topic, 'as-sub', 1);
         expect(await d.waitFor((m) => m.topic === topic && m.payload.toString() === 'as-sub', ROUND_TRIP_LIMIT_MS), 'the gateway publishes and receives the sub-device topic').toBeDefined();
-      } else {
-        await d.publish(topic, 'refused', 0); // a refused QoS 1 PUBLISH gets no PUBACK (ACL-008)
-        await selfLoop(d, own);
-        expect(d.received(topic).length, `nothing on ${topic}`).toBe(0);
+      } else if (!acting) {
+        // The sub-device itself listens on its data topic: the gateway's refused PUBLISH must not reach it.
+        const data = `${target.productId}/${target.deviceName}/data`;
+        const listener = await h.device(target, { label: 'the sub-device itself' });
+        expect(await listener.subscribe(data, 1)).toBe(1);
+        d.publishTracked(data, 'refused'); // a refused QoS 1 PUBLISH gets no PUBACK (ACL-008)
+        // Barrier: the gateway's later PUBLISH on its own topic is acknowledged, then the listener's self-loop returns.
+        const later = d.publishTracked(own, 'after');
+        await d.conn.until(() => later.acked(), ROUND_TRIP_LIMIT_MS);
+        expect(later.acked(), 'PUBACK for the gateway\'s own topic after the refused one').toBe(true);
+        await selfLoop(listener, data);
+        expect(listener.messages.some((m) => m.topic === data && m.payload.toString() === 'refused'), `the gateway's PUBLISH on ${data} reaches no one`).toBe(false);
       }
       await bindApi(h, owner, ['s1', 's10'], 'UnbindDevices');
     }, { numRuns: 20, timeout: 120_000 });
