@@ -47,6 +47,9 @@ function isLogCall(node) {
 /** Error classes whose message (the argument after the code, or the only argument of Error) is human text. */
 const ERROR_WITH_CODE = new Set(['ApiError', 'GatewayError', 'HubError', 'RegisterError']);
 
+/** Error helpers whose every argument is message text beside a code they fix (hub/api/errors.ts, rules). */
+const MESSAGE_ONLY = new Set(['invalid', 'missing', 'productNotExist', 'deviceNotExist', 'invalidSql']);
+
 /** @param {NodePathLike} path @returns {string | undefined} */
 function shouldIgnore(path) {
   const { node, parentPath: parent } = path;
@@ -70,6 +73,13 @@ function shouldIgnore(path) {
   if (p?.type === 'NewExpression' && p.callee?.type === 'Identifier' && typeof path.key === 'number') {
     const name = p.callee.name;
     if (name === 'Error' || (ERROR_WITH_CODE.has(name) && path.key >= 1) || (name === 'Refusal')) {
+      return 'the text of an error message: hubs answer codes, the message is for people (protocol.md §9.5)';
+    }
+  }
+  // Helpers of hub/api/errors.ts whose arguments only fill the message of a fixed code, and `fail(code, message)`.
+  if (p?.type === 'CallExpression' && p.callee?.type === 'Identifier' && typeof path.key === 'number') {
+    const name = p.callee.name;
+    if (MESSAGE_ONLY.has(name) || (name === 'fail' && path.key === 1)) {
       return 'the text of an error message: hubs answer codes, the message is for people (protocol.md §9.5)';
     }
   }

@@ -341,6 +341,16 @@ req(['API-031', 'API-032', 'API-033'], 'PublishMessage answers offline, unsubscr
   expect(await cloudPublish(h, c, 'x', { topic: topicOf(fx.device('x3'), 'a') }), "another device's topic").toBe('FailedOperation.InvalidTopicName');
   expect(await cloudPublish(h, c, 'x', { topic: `${c.productId}/${c.deviceName}/a/b` }), 'a topic outside the naming rule').toBe('FailedOperation.InvalidTopicName');
   expect(await cloudPublish(h, c, 'y'.repeat(16384)), 'a payload over 16 KB').toBe('InvalidParameterValue.PayloadOverLimit');
+  // The boundaries: a QoS 1 PUBLISH packet of exactly 16384 bytes is sent, one byte more is refused (LIM-003)
+  const topic = topicOf(c, 'a');
+  const fits = 16384 - 1 - 2 - (2 + Buffer.byteLength(topic) + 2); // fixed header byte, 2-byte remaining length, topic and packet id
+  expect(await cloudPublish(h, c, 'z'.repeat(fits)), 'a PUBLISH of exactly 16384 bytes').toBe('ok');
+  expect((await d.waitFor((m) => m.topic === topic && m.payload.length === fits, ROUND_TRIP_LIMIT_MS))?.payload.length, 'the 16384-byte PUBLISH arrives').toBe(fits);
+  expect(await cloudPublish(h, c, 'z'.repeat(fits + 1)), 'a PUBLISH of 16385 bytes').toBe('InvalidParameterValue.PayloadOverLimit');
+  // and a topic of exactly 64 bytes is well formed (the device is not subscribed to it), one of 65 bytes is not (LIM-001)
+  const ofBytes = (n: number) => `${c.productId}/${c.deviceName}/${'t'.repeat(n - c.productId.length - c.deviceName.length - 2)}`;
+  expect(await cloudPublish(h, c, 'x', { topic: ofBytes(64) }), 'a 64-byte topic').not.toBe('FailedOperation.InvalidTopicName');
+  expect(await cloudPublish(h, c, 'x', { topic: ofBytes(65) }), 'a 65-byte topic').toBe('FailedOperation.InvalidTopicName');
   expect(await cloudPublish(h, { ...c, deviceName: 'no_such_device' }, 'x', { topic: `${c.productId}/no_such_device/a` })).toBe('ResourceNotFound.DeviceNotExist');
   const api = h.api();
   await api.call('UpdateDeviceAvailableState', { ProductId: c.productId, DeviceName: c.deviceName, EnableState: 0 });

@@ -79,7 +79,7 @@ export const cloudApi = {
     statement: 'PublishMessage to a device that is offline without a stored session fails with FailedOperation.DeviceOffline, and to an online device not subscribed to Topic with FailedOperation.DeviceNoSubscription.',
     choice: 'Inferred semantics (protocol.md §9.5); which code wins when several apply is UNCONFIRMED: disabled, then offline, then not subscribed.', tags: ['unconfirmed', 'negative'] },
   'API-032': { level: 'MUST', capability: 'cloud-publish', source: 'protocol.md §2.2, §9.5', title: 'PublishMessage checks the topic',
-    statement: 'A Topic not of the form ${ProductId}/${DeviceName}/[a-zA-Z0-9:_-]{1,128} for the named device fails with FailedOperation.InvalidTopicName, and an oversized payload with InvalidParameterValue.PayloadOverLimit.',
+    statement: 'A Topic not of the form ${ProductId}/${DeviceName}/[a-zA-Z0-9:_-]{1,128} for the named device, or longer than 64 UTF-8 bytes (LIM-001), fails with FailedOperation.InvalidTopicName, and an oversized payload with InvalidParameterValue.PayloadOverLimit; a 64-byte topic and a PUBLISH of exactly 16384 bytes are accepted.',
     choice: 'Oversized means a PUBLISH packet over 16384 bytes (LIM-003), the only documented size limit.', tags: ['unconfirmed', 'negative'] },
   'API-033': { level: 'MUST', capability: 'cloud-publish', source: 'protocol.md §9.5', title: 'PublishMessage to disabled or unknown devices',
     statement: 'PublishMessage to a disabled device fails with FailedOperation.DeviceAlreadyDisabled and to an unknown device with ResourceNotFound.DeviceNotExist.',
