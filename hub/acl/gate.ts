@@ -28,6 +28,13 @@ import { decideSubscribe, unsubscribeTargets, type SubscribeContext } from './su
 
 const SUBACK_FAILURE = 0x80;
 
+/**
+ * Per connection, the promise of its last queued SUBSCRIBE/UNSUBSCRIBE (absent when none is pending). The official
+ * SDKs subscribe and publish a request without waiting for SUBACK (the Python SDK's getNtpAccurateTime, its gateway
+ * sample), as every broker that reads a connection's packets in order allows: the answer must find the subscription.
+ */
+export type QueuedChanges = WeakMap<Client, Promise<void>>;
+
 interface WirePacket {
   cmd: string;
   messageId?: number | undefined;
@@ -48,6 +55,8 @@ interface BrokerInternals {
 
 export interface GateDeps {
   broker: Aedes;
+  /** The (un)subscribe work still queued per connection; later PUBLISH packets wait for it (ACL-016). */
+  queued: QueuedChanges;
   sessions: Sessions;
   registry: Registry;
   publish: PublishPolicy;
@@ -63,7 +72,7 @@ export function subscribeContext(sessions: Sessions, registry: Registry, faults:
 }
 
 export function createGate(deps: GateDeps): (client: Client) => void {
-  const { broker, sessions, registry, publish, faults, log } = deps;
+  const { broker, sessions, registry, publish, faults, log, queued } = deps;
   const maxLevels = (broker as unknown as BrokerInternals).maxTopicLevels ?? 100;
 
   function grantedQos(requested: number): 0 | 1 | 2 {
@@ -133,13 +142,19 @@ export function createGate(deps: GateDeps): (client: Client) => void {
     const whenConnected = () =>
       (ready ??= client.connected ? Promise.resolve() : new Promise((resolve) => client.once('connected', resolve)));
     const enqueue = (job: () => Promise<void>) => {
-      chain = chain
+      const next: Promise<void> = chain
         .then(whenConnected)
         .then(job)
         .catch((err: unknown) => {
           log(`mqtt: (un)subscribe of ${client.id} failed, closing: ${String(err)}`);
           client.close();
+        })
+        .finally(() => {
+          if (queued.get(client) === next) queued.delete(client);
         });
+      chain = next;
+      // ACL-016: a PUBLISH read after this packet is decided once the change is in place (the fault lets it overtake)
+      if (!faults.has('publish-overtakes-subscribe')) queued.set(client, next);
     };
 
     parser.prependListener('packet', (packet: WirePacket) => {

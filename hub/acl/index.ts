@@ -4,7 +4,7 @@ import type { Aedes, AedesOptions, Client } from 'aedes';
 import type { Sessions } from '../auth/sessions.js';
 import type { Faults } from '../faults.js';
 import type { Registry } from '../registry/index.js';
-import { createGate, subscribeContext } from './gate.js';
+import { createGate, subscribeContext, type QueuedChanges } from './gate.js';
 import { createPublishPolicy } from './publish.js';
 import { isWithinClasses } from './subscribe.js';
 
@@ -22,7 +22,8 @@ export interface Acl {
 }
 
 export function createAcl(deps: AclDeps): Acl {
-  const publish = createPublishPolicy(deps);
+  const queued: QueuedChanges = new WeakMap();
+  const publish = createPublishPolicy({ ...deps, queued });
   return {
     hooks: {
       authorizePublish: publish.authorizePublish,
@@ -36,7 +37,7 @@ export function createAcl(deps: AclDeps): Acl {
     },
     install(broker) {
       publish.install(broker);
-      return createGate({ broker, sessions: deps.sessions, registry: deps.registry, publish, faults: deps.faults, log: deps.log });
+      return createGate({ broker, queued, sessions: deps.sessions, registry: deps.registry, publish, faults: deps.faults, log: deps.log });
     },
   };
 }

@@ -59,6 +59,8 @@ export function aedesRejectsTopic(topic: string, maxLevels: number): boolean {
 }
 
 export interface PublishPolicyDeps {
+  /** The gate's (un)subscribe work still queued per connection (ACL-016). */
+  queued: WeakMap<Client, Promise<void>>;
   registry: Registry;
   sessions: Sessions;
   faults: Faults;
@@ -78,7 +80,7 @@ export interface PublishPolicy {
 const INVALID_TOPIC_PLACEHOLDER = '$hub/invalid-topic';
 
 export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
-  const { registry, sessions, faults, log } = deps;
+  const { registry, sessions, faults, log, queued } = deps;
   const dropped = new WeakSet<object>();
   const invalid = new WeakMap<object, string>();
 
@@ -105,34 +107,10 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
     },
 
     authorizePublish(client, packet, callback) {
-      const session = sessions.get(client);
-      if (!client || !session) return callback(new Error('PUBLISH from a client that is not logged in'));
-      if (packet.qos === 2) {
-        // QoS 2 is not supported; MQTT 3.1.1 §3.3.1.2 allows closing (protocol.md §1.1 RECOMMENDATION)
-        log(`mqtt: closing ${client.id}: QoS 2 PUBLISH`);
-        return callback(new Error('QoS 2 PUBLISH is not supported'));
-      }
-      const original = invalid.get(packet);
-      if (original !== undefined) {
-        drop(client, packet, original, 'not a valid topic name');
-        return callback(null);
-      }
-      let verdict: PublishDecision;
-      try {
-        const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
-        if (faults.has('close-on-oversize-publish') && size > MAX_PUBLISH_PACKET_BYTES) {
-          log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
-          return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
-        }
-        // GW-012: a gateway publishes a sub-device's topics with the sub-device's classes while it is online through it
-        const actor = actingSession(session, packet.topic);
-        verdict = decidePublish(publishClasses(actor), packet.topic, size, faults, actor);
-      } catch (err) {
-        verdict = { allowed: false, reason: `internal error: ${String(err)}` };
-      }
-      if (!verdict.allowed) drop(client, packet, packet.topic, verdict.reason);
-      else packet.retain = false; // retained messages are not supported: accepted, delivered, not stored
-      callback(null);
+      // ACL-016: a SUBSCRIBE or UNSUBSCRIBE read before this PUBLISH takes effect first, so answers to it find the subscription
+      const pending = client ? queued.get(client) : undefined;
+      if (pending) return void pending.then(() => decide(client, packet, callback));
+      decide(client, packet, callback);
     },
 
     // Synchronous and O(1): a device that was disabled or deleted gets nothing more while it is being closed.
@@ -152,4 +130,35 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
       };
     },
   };
+
+  function decide(...[client, packet, callback]: Parameters<PublishPolicy['authorizePublish']>): void {
+    const session = sessions.get(client);
+    if (!client || !session) return callback(new Error('PUBLISH from a client that is not logged in'));
+    if (packet.qos === 2) {
+      // QoS 2 is not supported; MQTT 3.1.1 §3.3.1.2 allows closing (protocol.md §1.1 RECOMMENDATION)
+      log(`mqtt: closing ${client.id}: QoS 2 PUBLISH`);
+      return callback(new Error('QoS 2 PUBLISH is not supported'));
+    }
+    const original = invalid.get(packet);
+    if (original !== undefined) {
+      drop(client, packet, original, 'not a valid topic name');
+      return callback(null);
+    }
+    let verdict: PublishDecision;
+    try {
+      const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
+      if (faults.has('close-on-oversize-publish') && size > MAX_PUBLISH_PACKET_BYTES) {
+        log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
+        return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
+      }
+      // GW-012: a gateway publishes a sub-device's topics with the sub-device's classes while it is online through it
+      const actor = actingSession(session, packet.topic);
+      verdict = decidePublish(publishClasses(actor), packet.topic, size, faults, actor);
+    } catch (err) {
+      verdict = { allowed: false, reason: `internal error: ${String(err)}` };
+    }
+    if (!verdict.allowed) drop(client, packet, packet.topic, verdict.reason);
+    else packet.retain = false; // retained messages are not supported: accepted, delivered, not stored
+    callback(null);
+  }
 }

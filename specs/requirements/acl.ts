@@ -37,4 +37,7 @@ export const acl = {
     choice: 'Dropped like a forbidden publish, no PUBACK, connection kept (access-rules.md §2), rather than MQTT\'s protocol-violation close; the suites assert only non-delivery (also to subscriptions that would match the name read as a filter), so a hub that closes also passes.', tags: ['unconfirmed', 'negative'] },
   'ACL-015': { level: 'MUST', capability: 'custom-topic-policies', source: 'protocol.md §2.2', title: 'A + level in a class matches exactly one level',
     statement: 'With a class a/+/b of privilege 3, the device may publish and subscribe ${pid}/${dn}/a/x/b for any single non-empty level x, but neither ${pid}/${dn}/a/b nor ${pid}/${dn}/a/x/y/b (or more levels).', tags: ['boundary'] },
+  'ACL-016': { level: 'MUST', capability: 'topic-acl', source: 'MQTT 3.1.1 §4.6; Python SDK 1.0.0 hub/hub.py getNtpAccurateTime', title: 'A SUBSCRIBE takes effect before the packets sent after it',
+    statement: 'A SUBSCRIBE followed on the same connection by a PUBLISH, without waiting for the SUBACK, is in place when that PUBLISH is handled: the PUBLISH itself (to a topic the filter matches) and a service\'s answer to it (the $sys time reply) reach the new subscription.',
+    choice: 'The connection\'s packets are handled in the order they arrive, as brokers that read a connection sequentially do; the official Python SDK relies on it (getNtpAccurateTime subscribes $sys/operation/result and publishes the request at once).' },
 } as const satisfies Record<string, Requirement>;

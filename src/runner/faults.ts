@@ -9,6 +9,7 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'allow-hash-mid-filter': { requirements: ['WILD-001'], suites: ['suites/wildcards.test.ts'] },
   'accept-oversize-topic': { requirements: ['LIM-001', 'LIM-002'], suites: ['suites/limits.test.ts'] },
   'grant-qos2': { requirements: ['LIM-004'], suites: ['suites/limits.test.ts'] },
+  'publish-overtakes-subscribe': { requirements: ['ACL-016'], suites: ['suites/acl.test.ts'] },
   'rules-ignore-where': { requirements: ['RULE-015'], suites: ['suites/rules.test.ts'] },
   'rules-forward-without-token': { requirements: ['RULE-028'], suites: ['suites/rules.test.ts'] },
   'rules-disabled-still-fires': { requirements: ['RULE-003', 'RULE-004'], suites: ['suites/rules.test.ts'] },
