@@ -57,6 +57,15 @@ describe('publish', () => {
     expect(got.map((m) => [m.payload.toString(), m.qos])).toEqual([['hello-q1', 1], ['hello-q0', 0]]);
   });
 
+  req(['HTTP-013'], 'the signed host is the Host header without its port, for names and IPv6 literals, with and without a port', async (h) => {
+    const c = product.device('poster');
+    // the Host header is only text to the hub: the connection still goes to the gateway's loopback endpoint
+    for (const [hostHeader, signed] of [['ap-guangzhou.gateway.tencentdevices.com', 'ap-guangzhou.gateway.tencentdevices.com'], ['ap-guangzhou.gateway.tencentdevices.com:80', 'ap-guangzhou.gateway.tencentdevices.com'], ['[::1]:8080', '[::1]'], ['[::1]', '[::1]']] as const) {
+      expectOk(h, await publish(h, c, { signedHost: signed, headers: { Host: hostHeader } }), `Host ${hostHeader} signed as ${signed}`);
+    }
+    expectRefused(h, await publish(h, c, { signedHost: '[::1]:8080', headers: { Host: '[::1]:8080' } }), 'Host [::1]:8080 signed with its port', 'AuthFailure.SignatureFailure');
+  });
+
   req(['HTTP-017'], 'Qos 2 is delivered as QoS 1, and a QoS 0 subscription gets QoS 0', async (h) => {
     const c = product.device('poster');
     const d = await listener(h, c, 0);
@@ -193,9 +202,16 @@ describe('refusals', () => {
       ['no X-TC-Signature', { body: body(c, { Payload: m }), headers: { 'X-TC-Signature': undefined } }],
       ['no X-TC-Nonce', { body: body(c, { Payload: m }), headers: { 'X-TC-Nonce': undefined } }],
       ['no X-TC-Timestamp', { body: body(c, { Payload: m }), headers: { 'X-TC-Timestamp': undefined } }],
+      ['no X-TC-Algorithm', { body: body(c, { Payload: m }), headers: { 'X-TC-Algorithm': undefined } }],
       ['unknown X-TC-Algorithm', { body: body(c, { Payload: m }), headers: { 'X-TC-Algorithm': 'md5' } }],
     ];
-    for (const [what, call] of cases) expectRefused(h, await publish(h, c, call), what);
+    for (const [what, call] of cases) {
+      const answer = await publish(h, c, call);
+      expectRefused(h, answer, what);
+      // the client sent too little: a client error, never the hub's own failure
+      expect(answer.json?.Response?.Error?.Code, `${what}: not an internal error`).not.toMatch(/^InternalError/);
+      expect(answer.status, `${what}: not a server error status`).toBeLessThan(500);
+    }
     expect(await arrived(d, c, m)).toEqual([]);
   });
 
