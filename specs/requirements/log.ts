@@ -3,7 +3,8 @@ import type { Requirement } from './types.js';
 
 export const log = {
   'LOG-001': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.1; seed §1.6.2', title: 'get_log_level is answered',
-    statement: 'A {"type":"get_log_level","clientToken":T} on $log/operation/${pid}/${dn} is answered on $log/operation/result/${pid}/${dn} with {"type":"get_log_level","clientToken":T,"log_level":L,"result":0,"timestamp":Unix seconds}.' },
+    statement: 'A {"type":"get_log_level","clientToken":T} with T a non-empty string on $log/operation/${pid}/${dn} is answered on $log/operation/result/${pid}/${dn} with {"type":"get_log_level","clientToken":T,"log_level":L,"result":0,"timestamp":Unix seconds}.',
+    choice: 'Every SDK sends a non-empty clientToken (C SDK "${productId}-${n}"); whether a request without one is answered is not documented, and the reference hub ignores it.' },
   'LOG-002': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.1; seed §1.6.2', title: 'log_level is an integer from 0 to 4',
     statement: 'log_level is a JSON integer 0 (do not upload), 1 (error), 2 (warning), 3 (info) or 4 (debug), and a device whose level was never set gets 0.',
     choice: 'The default 0 is not documented; it matches "upload only when the platform asks" (seed §1.6.1).', tags: ['unconfirmed'] },
