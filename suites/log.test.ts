@@ -101,6 +101,8 @@ describe('upload', () => {
       ['no signature headers', report(h, c, body, { headers: { 'X-TC-Signature': undefined, 'X-TC-Algorithm': undefined, 'X-TC-Nonce': undefined, 'X-TC-Timestamp': undefined } })],
       ['no Message', report(h, c, { ProductId: c.productId, DeviceName: c.deviceName })],
       ['Message not an array', report(h, c, { ...body, Message: `ERR${word}` })],
+      // after a tagged element, so a hub that let it continue the entry before it would store it
+      ['Message element without a level tag', report(h, c, { ...body, Message: [...body.Message, `no tag ${word}`] })],
       ['no DeviceName', report(h, c, { ProductId: c.productId, Message: body.Message })],
     ];
     for (const [name, pending] of cases) {
