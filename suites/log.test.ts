@@ -10,7 +10,7 @@ import { req, reqProperty, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 
-const product = useProduct('log', { devices: ['fresh', 'tuned', 'uploader', 'pusher', 'veteran', 'bystander'] });
+const product = useProduct('log', { devices: ['fresh', 'tuned', 'uploader', 'pusher', 'veteran', 'bystander', 'pager'] });
 
 const topics = (c: DeviceCredentials) => ({ op: `$log/operation/${c.productId}/${c.deviceName}`, result: `$log/operation/result/${c.productId}/${c.deviceName}` });
 
@@ -120,6 +120,41 @@ describe('upload', () => {
     const empty = await api.call<{ Results: unknown[]; Listover: boolean }>('ListSDKLog', { MinTime: 1000, MaxTime: 2000, Keywords: `productid:${product.productId}` });
     expect(empty.Results).toEqual([]);
     expect(empty.Listover).toBe(true);
+  });
+});
+
+/** Pages through ListSDKLog for the device's lines containing `word`, following Context until Listover (at most 10 pages). */
+async function readPages(h: Harness, c: DeviceCredentials, word: string, maxNum?: number): Promise<{ contents: string[]; sizes: number[] }> {
+  const now = Date.now();
+  const contents: string[] = [];
+  const sizes: number[] = [];
+  let context: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const r = await h.api().call<{ Results: { ProductID: string; DeviceName: string; Content: string }[]; Listover: boolean; Context: string }>('ListSDKLog', {
+      MinTime: now - 3600_000, MaxTime: now + 60_000, Keywords: `productid:${c.productId} devicename:${c.deviceName} ${word}`,
+      ...(maxNum !== undefined ? { MaxNum: maxNum } : {}), ...(context !== undefined ? { Context: context } : {}),
+    });
+    sizes.push(r.Results.length);
+    contents.push(...r.Results.map((item) => item.Content));
+    if (r.Listover) return { contents, sizes };
+    expect(r.Context, `page ${page + 1}: Listover false comes with a Context to ask for the next page`).toEqual(expect.any(String));
+    context = r.Context;
+  }
+  throw new Error(`ListSDKLog still had lines after 10 pages for ${word} (MaxNum ${String(maxNum)})`);
+}
+
+describe('reading logs', () => {
+  req(['LOG-011', 'LOG-005'], 'ListSDKLog returns at most MaxNum lines a page and pages on with Context until Listover, with or without MaxNum', async (h) => {
+    const c = product.device('pager');
+    const word = `page${randomBytes(4).toString('hex')}`;
+    const sent = [`one ${word}`, `two ${word}`, `three ${word}`];
+    const answer = await report(h, c, { ProductId: c.productId, DeviceName: c.deviceName, Message: sent.map((l) => `INF${l}`) });
+    expect(answer.json?.Response?.Error, 'the upload is accepted').toBeUndefined();
+    const paged = await readPages(h, c, word, 1);
+    for (const [i, n] of paged.sizes.entries()) expect(n, `page ${i + 1} with MaxNum 1`).toBeLessThanOrEqual(1);
+    expect([...paged.contents].sort(), 'MaxNum 1: every line once over the pages').toEqual([...sent].sort());
+    const whole = await readPages(h, c, word);
+    expect([...whole.contents].sort(), 'without MaxNum: every line once').toEqual([...sent].sort());
   });
 });
 

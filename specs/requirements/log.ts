@@ -30,4 +30,7 @@ export const log = {
   'LOG-010': { level: 'SHOULD', capability: 'legacy-http', source: 'protocol.md §6.3', title: 'Legacy log uploads are authenticated',
     statement: 'A /cgi-bin/report-log upload whose signature does not match its bytes (a changed entry or header field, or another key) is answered with a non-zero Retcode and stores nothing.',
     choice: 'The failure reply is undocumented; the reference hub answers {"Retcode":-1} (inference).', tags: ['unconfirmed', 'negative'] },
+  'LOG-011': { level: 'SHOULD', capability: 'device-log', source: 'protocol.md Appendix A ListSDKLog (MaxNum, Context, Listover)', title: 'ListSDKLog pages with MaxNum and Context',
+    statement: 'ListSDKLog returns at most MaxNum Results; while lines remain it answers Listover false and a Context, and the same request with that Context returns the next lines, so paging until Listover true returns every matching line once, with or without MaxNum.',
+    choice: 'The default page size without MaxNum is undocumented (the reference hub uses 50, hub/README.md), so only that paging without it returns every line is held.', tags: ['unconfirmed'] },
 } as const satisfies Record<string, Requirement>;
