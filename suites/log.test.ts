@@ -7,10 +7,10 @@ import { ApiError } from '../src/client/cloud-api.js';
 import { LEGACY_LOG_HEADER, legacyLogBody, legacyLogSignature, type LegacyLogInput } from '../src/protocol/http-sign.js';
 import { gateway } from './support/gateway.js';
 import { req, reqProperty, type Harness } from './support/harness.js';
-import { useProduct, type DeviceCredentials } from './support/provision.js';
+import { uniqueName, useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 
-const product = useProduct('log', { devices: ['fresh', 'tuned', 'uploader', 'pusher', 'veteran', 'bystander'] });
+const product = useProduct('log', { devices: ['fresh', 'tuned', 'uploader', 'pusher', 'veteran', 'bystander', 'pager'] });
 
 const topics = (c: DeviceCredentials) => ({ op: `$log/operation/${c.productId}/${c.deviceName}`, result: `$log/operation/result/${c.productId}/${c.deviceName}` });
 
@@ -37,7 +37,7 @@ function report(h: Harness, c: DeviceCredentials, body: unknown, o: { secret?: s
 }
 
 /** Lines ListSDKLog returns for the device whose content contains `word`. */
-async function readBack(h: Harness, c: DeviceCredentials, word: string, extra = ''): Promise<{ Level: string; Content: string; DateTime: string }[]> {
+async function readBack(h: Harness, c: Pick<DeviceCredentials, 'productId' | 'deviceName'>, word: string, extra = ''): Promise<{ Level: string; Content: string; DateTime: string }[]> {
   const now = Date.now();
   const r = await h.api().call<{ Results: { ProductID: string; DeviceName: string; Level: string; Content: string; DateTime: string }[]; Listover: boolean }>('ListSDKLog', {
     MinTime: now - 3600_000, MaxTime: now + 60_000, Keywords: `productid:${c.productId} devicename:${c.deviceName} ${word} ${extra}`.trim(), MaxNum: 100,
@@ -101,6 +101,8 @@ describe('upload', () => {
       ['no signature headers', report(h, c, body, { headers: { 'X-TC-Signature': undefined, 'X-TC-Algorithm': undefined, 'X-TC-Nonce': undefined, 'X-TC-Timestamp': undefined } })],
       ['no Message', report(h, c, { ProductId: c.productId, DeviceName: c.deviceName })],
       ['Message not an array', report(h, c, { ...body, Message: `ERR${word}` })],
+      // after a tagged element, so a hub that let it continue the entry before it would store it
+      ['Message element without a level tag', report(h, c, { ...body, Message: [...body.Message, `no tag ${word}`] })],
       ['no DeviceName', report(h, c, { ProductId: c.productId, Message: body.Message })],
     ];
     for (const [name, pending] of cases) {
@@ -118,6 +120,41 @@ describe('upload', () => {
     const empty = await api.call<{ Results: unknown[]; Listover: boolean }>('ListSDKLog', { MinTime: 1000, MaxTime: 2000, Keywords: `productid:${product.productId}` });
     expect(empty.Results).toEqual([]);
     expect(empty.Listover).toBe(true);
+  });
+});
+
+/** Pages through ListSDKLog for the device's lines containing `word`, following Context until Listover (at most 10 pages). */
+async function readPages(h: Harness, c: DeviceCredentials, word: string, maxNum?: number): Promise<{ contents: string[]; sizes: number[] }> {
+  const now = Date.now();
+  const contents: string[] = [];
+  const sizes: number[] = [];
+  let context: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const r = await h.api().call<{ Results: { ProductID: string; DeviceName: string; Content: string }[]; Listover: boolean; Context: string }>('ListSDKLog', {
+      MinTime: now - 3600_000, MaxTime: now + 60_000, Keywords: `productid:${c.productId} devicename:${c.deviceName} ${word}`,
+      ...(maxNum !== undefined ? { MaxNum: maxNum } : {}), ...(context !== undefined ? { Context: context } : {}),
+    });
+    sizes.push(r.Results.length);
+    contents.push(...r.Results.map((item) => item.Content));
+    if (r.Listover) return { contents, sizes };
+    expect(r.Context, `page ${page + 1}: Listover false comes with a Context to ask for the next page`).toEqual(expect.any(String));
+    context = r.Context;
+  }
+  throw new Error(`ListSDKLog still had lines after 10 pages for ${word} (MaxNum ${String(maxNum)})`);
+}
+
+describe('reading logs', () => {
+  req(['LOG-011', 'LOG-005'], 'ListSDKLog returns at most MaxNum lines a page and pages on with Context until Listover, with or without MaxNum', async (h) => {
+    const c = product.device('pager');
+    const word = `page${randomBytes(4).toString('hex')}`;
+    const sent = [`one ${word}`, `two ${word}`, `three ${word}`];
+    const answer = await report(h, c, { ProductId: c.productId, DeviceName: c.deviceName, Message: sent.map((l) => `INF${l}`) });
+    expect(answer.json?.Response?.Error, 'the upload is accepted').toBeUndefined();
+    const paged = await readPages(h, c, word, 1);
+    for (const [i, n] of paged.sizes.entries()) expect(n, `page ${i + 1} with MaxNum 1`).toBeLessThanOrEqual(1);
+    expect([...paged.contents].sort(), 'MaxNum 1: every line once over the pages').toEqual([...sent].sort());
+    const whole = await readPages(h, c, word);
+    expect([...whole.contents].sort(), 'without MaxNum: every line once').toEqual([...sent].sort());
   });
 });
 
@@ -214,4 +251,51 @@ describe('legacy upload', () => {
     expect(typeof a.json?.Retcode, 'Retcode is a number').toBe('number');
     expect(await readBack(h, c, word), 'nothing was stored').toEqual([]);
   }, { numRuns: 25 });
+
+  req(['LOG-010'], 'a legacy upload signed with the PSK but whose control byte is neither P nor C gets a non-zero Retcode and stores nothing', async (h) => {
+    const c = product.device('veteran');
+    for (const control of ['X', 'p', '#']) {
+      const word = `ctl${randomBytes(4).toString('hex')}`;
+      const body = legacyLogBody({ key: c.psk, productId: c.productId, deviceName: c.deviceName, timestamp: Math.floor(Date.now() / 1000), entries: [stamp('ERR', `${word} must not be stored`)], control });
+      const a = await legacyUpload(h, body);
+      h.expectSchema('log.schema.json#/$defs/legacyReportLogReply', a.json, `HTTP answer to /cgi-bin/report-log (control ${control})`);
+      expect(a.json?.Retcode, `control byte ${JSON.stringify(control)}: a non-zero Retcode (${a.text.slice(0, 200)})`).not.toBe(0);
+      expect(typeof a.json?.Retcode, 'Retcode is a number').toBe('number');
+      expect(await readBack(h, c, word), `control byte ${JSON.stringify(control)}: nothing was stored`).toEqual([]);
+    }
+  });
+
+  req(['LOG-012', 'LOG-008'], 'a certificate device\'s C### upload keyed with its certificate\'s first Base64 line is answered Retcode 0 and stored; another key is refused', async (h) => {
+    if (!h.target.capabilities.includes('cert-auth')) return h.ctx.skip('the target does not offer cert-auth, which creating a certificate device needs');
+    const api = h.api();
+    const p = await api.call<{ ProductId: string }>('CreateProduct', { ProductName: uniqueName('logcert').slice(0, 32), ProductProperties: { ProductDescription: 'hubcheck certificate log fixture', EncryptionType: '1' } });
+    const deviceName = 'clogger';
+    try {
+      const d = await api.call<{ DeviceCert: string }>('CreateDevice', { ProductId: p.ProductId, DeviceName: deviceName });
+      // the C SDK's _gen_key_from_file: the line after "-----BEGIN ", cut to 24 characters by legacyLogBody
+      const pem = d.DeviceCert.split(/\r?\n/);
+      const begin = pem.findIndex((l) => l.startsWith('-----BEGIN '));
+      expect(begin, 'the certificate is PEM').toBeGreaterThanOrEqual(0);
+      const device = { productId: p.ProductId, deviceName };
+      const upload = async (what: string, key: string) => {
+        const word = `cert${randomBytes(4).toString('hex')}`;
+        const body = legacyLogBody({ key, control: 'C', productId: p.ProductId, deviceName, timestamp: Math.floor(Date.now() / 1000), entries: [stamp('ERR', `${word} one`), stamp('INF', `${word} two`)] });
+        const a = await legacyUpload(h, body);
+        h.expectSchema('log.schema.json#/$defs/legacyReportLogReply', a.json, `HTTP answer to /cgi-bin/report-log (${what})`);
+        return { retcode: a.json?.Retcode, text: a.text.slice(0, 200), stored: await readBack(h, device, word) };
+      };
+      const good = await upload('certificate key', pem[begin + 1]!);
+      expect(good.retcode, `certificate key: Retcode 0 (${good.text})`).toBe(0);
+      expect(good.stored.length, 'both entries are stored').toBe(2);
+      expect(new Set(good.stored.map((l) => l.Level)).size, 'two levels from the ERR and INF tags').toBe(2);
+      for (const [what, key] of [['the BEGIN line', pem[begin]!], ['the second Base64 line', pem[begin + 2]!]] as const) {
+        const bad = await upload(what, key);
+        expect(bad.retcode, `keyed with ${what}: a non-zero Retcode (${bad.text})`).not.toBe(0);
+        expect(bad.stored, `keyed with ${what}: nothing was stored`).toEqual([]);
+      }
+    } finally {
+      await api.call('DeleteDevice', { ProductId: p.ProductId, DeviceName: deviceName }).catch(() => {});
+      await api.call('DeleteProduct', { ProductId: p.ProductId });
+    }
+  });
 });

@@ -90,7 +90,7 @@ const ListSDKLog: Action = {
     if (keywords.productId !== undefined && !actx.registry.getProduct(keywords.productId)) throw productNotExist(keywords.productId);
     const offset = context === '' ? 0 : Number(context);
     const { lines, more } = store(ctx).find({ minMs, maxMs, ...keywords, offset, limit }, ctx.clock.now());
-    // LOG-008: SDKLogItem per stored line; Listover true when nothing is left, Context pages on
+    // LOG-008: SDKLogItem per stored line; LOG-011: at most limit lines, Listover true when nothing is left, Context pages on
     return {
       Context: more ? String(offset + limit) : '',
       Listover: !more,

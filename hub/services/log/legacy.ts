@@ -29,7 +29,7 @@ class Refusal extends Error {
 /** A field of the header without its padding: both SDKs pad with '#'; NUL padding is accepted too. */
 const unpad = (b: Buffer, faults: ServiceContext['faults']): string => b.toString('latin1').replace(faults.has('legacy-log-nul-padding') ? /\0+$/ : /[#\0]+$/, '');
 
-/** The key the device signs with: 'P' its PSK text, 'C' the first Base64 line of its certificate (the C SDK reads the PEM file). */
+/** The key the device signs with: 'P' its PSK text, 'C' the first Base64 line of its certificate (LOG-012; the C SDK reads the PEM file). */
 function signingKey(ctx: ServiceContext, device: Device, control: string): string {
   if (control === 'P') {
     if (!device.psk) throw new Refusal(`device ${device.productId}/${device.deviceName} has no PSK (a certificate device signs with 'C')`);
