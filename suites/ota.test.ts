@@ -180,6 +180,20 @@ describe('versions', () => {
     const list = await api.call<{ Devices: { DeviceName: string }[] }>('DescribeDevices', { ProductId: product.productId, Offset: 0, Limit: 100, FirmwareVersion: v });
     expect(list.Devices.map((x) => x.DeviceName)).toEqual([d.creds.deviceName]);
   });
+
+  req(['OTA-023', 'OTA-003'], 'a report_version without a usable version is answered with a non-zero result_code and records nothing', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('k');
+    await d.reportVersion(v);
+    for (const report of [{}, { version: '' }, { version: 12 }, { version: null }, { version: [v] }, { version: { v } }]) {
+      // reportVersion waits for the report_version_rsp that follows this report and checks it against reportVersionRsp
+      const rsp = await d.reportVersion('', JSON.stringify({ type: 'report_version', report }));
+      expect(rsp.type).toBe('report_version_rsp');
+      expect(rsp.result_code, `report ${JSON.stringify(report)}`).not.toBe(0);
+    }
+    const dev = await h.api().call<{ Version: string }>('DescribeDevice', { ProductID: product.productId, DeviceName: d.creds.deviceName });
+    expect(dev.Version, 'the version reported before').toBe(v);
+  });
 });
 
 describe('firmware actions', () => {
@@ -362,6 +376,26 @@ describe('undocumented progress states', () => {
     await d.progress(v, { state: 'downloading', percent: '70', result_code: '0', result_msg: '' });
     await d.resend(ori);
     expect((await row(h, v, TaskId, d.creds.deviceName)).Percent, 'a documented state is still recorded').toBe(70);
+  });
+
+  req(['OTA-024', 'OTA-018'], 'a report_progress naming a version other than the task\'s target changes nothing', async (h) => {
+    const { d, ori, v, TaskId } = await upgrading(h);
+    await d.progress(v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    const before = await row(h, v, TaskId, d.creds.deviceName);
+    expect(before.Percent).toBe(40);
+    const stats = await statistics(h, v);
+    for (const other of [ori, newVersion('stale'), `${v}.1`]) {
+      await d.progress(other, { state: 'downloading', percent: '90', result_code: '0', result_msg: '' });
+      await d.progress(other, { state: 'fail', result_code: '-4', result_msg: 'time_out' });
+      await d.progress(other, { state: 'done', result_code: '0', result_msg: '' });
+    }
+    await d.resend(ori); // every report above has been handled, and the task is still unfinished
+    expect(await row(h, v, TaskId, d.creds.deviceName), 'the task row after reports for other versions').toEqual(before);
+    expect(await statistics(h, v)).toEqual(stats);
+    await d.progress(v, { state: 'downloading', percent: '70', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    expect((await row(h, v, TaskId, d.creds.deviceName)).Percent, 'a report for the target version is still recorded').toBe(70);
   });
 
   const nearMiss = fc.constantFrom<unknown>(
