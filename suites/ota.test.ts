@@ -105,6 +105,12 @@ function download(h: Harness, url: string, headers: Record<string, string> = {})
   return collect(h, url, (done) => request(url, { method: 'GET', headers, timeout: 10_000 }, done));
 }
 
+/** HEAD with node:http: status and headers, and whatever body bytes arrive (there must be none). */
+function head(h: Harness, url: string): Promise<Download> {
+  h.trace.add('http', `→ HEAD ${url}`);
+  return collect(h, url, (done) => request(url, { method: 'HEAD', timeout: 10_000 }, done));
+}
+
 /** What a small embedded HTTP client (the C SDK's) makes of a URL: host = everything between :// and the first /, port = the scheme's default. */
 function strictParse(url: string): { secure: boolean; host: string; port: number; path: string } | undefined {
   const m = /^(https?):\/\/([^/]*)(\/.*)?$/i.exec(url);
@@ -180,6 +186,20 @@ describe('versions', () => {
     const list = await api.call<{ Devices: { DeviceName: string }[] }>('DescribeDevices', { ProductId: product.productId, Offset: 0, Limit: 100, FirmwareVersion: v });
     expect(list.Devices.map((x) => x.DeviceName)).toEqual([d.creds.deviceName]);
   });
+
+  req(['OTA-023', 'OTA-003'], 'a report_version without a usable version is answered with a non-zero result_code and records nothing', async (h) => {
+    const d = await freshDevice(h);
+    const v = newVersion('k');
+    await d.reportVersion(v);
+    for (const report of [{}, { version: '' }, { version: 12 }, { version: null }, { version: [v] }, { version: { v } }]) {
+      // reportVersion waits for the report_version_rsp that follows this report and checks it against reportVersionRsp
+      const rsp = await d.reportVersion('', JSON.stringify({ type: 'report_version', report }));
+      expect(rsp.type).toBe('report_version_rsp');
+      expect(rsp.result_code, `report ${JSON.stringify(report)}`).not.toBe(0);
+    }
+    const dev = await h.api().call<{ Version: string }>('DescribeDevice', { ProductID: product.productId, DeviceName: d.creds.deviceName });
+    expect(dev.Version, 'the version reported before').toBe(v);
+  });
 });
 
 describe('firmware actions', () => {
@@ -195,6 +215,33 @@ describe('firmware actions', () => {
     const missing = newVersion('none');
     expect(await apiCode(api.call('DescribeFirmware', { ProductID: product.productId, FirmwareVersion: missing }))).toBe('ResourceNotFound.FirmwareNotExist');
     expect(await apiCode(api.call('EditFirmware', { ProductID: product.productId, FirmwareVersion: missing, FirmwareName: 'x' }))).toBe('ResourceNotFound.FirmwareNotExist');
+  });
+
+  req(['OTA-014', 'OTA-013'], 'DescribeFirmware returns the FwType given to UploadFirmware', async (h) => {
+    for (const type of ['moudule', 'module', 'mcu']) {
+      const v = newVersion('ft');
+      await upload(h, v, randomBytes(100), { FwType: type });
+      const f = await h.api().call<{ FwType: string }>('DescribeFirmware', { ProductID: product.productId, FirmwareVersion: v });
+      expect(f.FwType, `UploadFirmware with FwType ${type}`).toBe(type);
+    }
+  });
+
+  req(['OTA-010', 'OTA-011', 'OTA-015'], 'a HEAD of the firmware URL answers 200 with the GET\'s Content-Length and no body; Accept-Ranges, when sent, names bytes', async (h) => {
+    const v = newVersion('hd');
+    const bytes = await upload(h, v, randomBytes(4321));
+    const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+    const got = await download(h, Url);
+    expectWhole(got, bytes);
+    const r = await head(h, Url);
+    expect(r.status, 'HEAD status').toBe(200);
+    expect(Number(r.headers['content-length']), 'HEAD Content-Length').toBe(bytes.length);
+    expect(r.body.length, 'HEAD body').toBe(0);
+    for (const [what, d] of [['GET', got], ['HEAD', r]] as const) {
+      const ranges = d.headers['accept-ranges'];
+      if (ranges === undefined) continue;
+      const units = String(ranges).split(',').map((u) => u.trim().toLowerCase());
+      expect(units, `${what} Accept-Ranges ${JSON.stringify(ranges)}`).toContain('bytes');
+    }
   });
 
   req(['OTA-015', 'OTA-010'], 'GetCOSURL returns a URL serving the firmware with its Content-Length, not chunked', async (h) => {
@@ -332,6 +379,33 @@ describe('upgrade tasks', () => {
   });
 });
 
+describe('task device lists', () => {
+  req(['OTA-020', 'OTA-018'], 'DescribeFirmwareTaskDevices lists every device without Filters, filters by DeviceName, pages with Offset and Limit, refuses a negative Offset', async (h) => {
+    const names = [await product.addDevice(uniqueName('la').slice(0, 40)), await product.addDevice(uniqueName('lb').slice(0, 40))].map((c) => c.deviceName);
+    const v = newVersion('l');
+    await upload(h, v, randomBytes(100));
+    await batch(h, { FirmwareVersion: v, DeviceNames: names });
+    const api = h.api();
+    const ids = { ProductID: product.productId, FirmwareVersion: v };
+    type Page = { Total: number; Devices: { DeviceName: string }[] };
+    const all = await api.call<Page>('DescribeFirmwareTaskDevices', ids); // Filters, Offset and Limit left out
+    expect(all.Total).toBe(2);
+    expect(all.Devices.map((x) => x.DeviceName).sort()).toEqual([...names].sort());
+    const one = await api.call<Page>('DescribeFirmwareTaskDevices', { ...ids, Filters: [{ Key: 'DeviceName', Value: names[1] }] });
+    expect(one.Devices.map((x) => x.DeviceName), 'Filters DeviceName').toEqual([names[1]]);
+    expect(one.Total).toBe(1);
+    const pages = [];
+    for (const offset of [0, 1]) {
+      const p = await api.call<Page>('DescribeFirmwareTaskDevices', { ...ids, Offset: offset, Limit: 1 });
+      expect(p.Total, `Offset ${offset}`).toBe(2);
+      expect(p.Devices, `Offset ${offset} Limit 1`).toHaveLength(1);
+      pages.push(p.Devices[0]!.DeviceName);
+    }
+    expect(pages.sort(), 'two pages of one hold both devices').toEqual([...names].sort());
+    expect(await apiCode(api.call('DescribeFirmwareTaskDevices', { ...ids, Offset: -1, Limit: 1 })), 'Offset -1').toBe('InvalidParameterValue');
+  });
+});
+
 describe('undocumented progress states', () => {
   /** A device that got update_firmware from a task of its own; `ori` is the version it reported before (for the OTA-008 barrier). */
   async function upgrading(h: Harness) {
@@ -362,6 +436,26 @@ describe('undocumented progress states', () => {
     await d.progress(v, { state: 'downloading', percent: '70', result_code: '0', result_msg: '' });
     await d.resend(ori);
     expect((await row(h, v, TaskId, d.creds.deviceName)).Percent, 'a documented state is still recorded').toBe(70);
+  });
+
+  req(['OTA-024', 'OTA-018'], 'a report_progress naming a version other than the task\'s target changes nothing', async (h) => {
+    const { d, ori, v, TaskId } = await upgrading(h);
+    await d.progress(v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    const before = await row(h, v, TaskId, d.creds.deviceName);
+    expect(before.Percent).toBe(40);
+    const stats = await statistics(h, v);
+    for (const other of [ori, newVersion('stale'), `${v}.1`]) {
+      await d.progress(other, { state: 'downloading', percent: '90', result_code: '0', result_msg: '' });
+      await d.progress(other, { state: 'fail', result_code: '-4', result_msg: 'time_out' });
+      await d.progress(other, { state: 'done', result_code: '0', result_msg: '' });
+    }
+    await d.resend(ori); // every report above has been handled, and the task is still unfinished
+    expect(await row(h, v, TaskId, d.creds.deviceName), 'the task row after reports for other versions').toEqual(before);
+    expect(await statistics(h, v)).toEqual(stats);
+    await d.progress(v, { state: 'downloading', percent: '70', result_code: '0', result_msg: '' });
+    await d.resend(ori);
+    expect((await row(h, v, TaskId, d.creds.deviceName)).Percent, 'a report for the target version is still recorded').toBe(70);
   });
 
   const nearMiss = fc.constantFrom<unknown>(

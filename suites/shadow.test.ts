@@ -362,6 +362,37 @@ describe('limits and invalid requests', () => {
     expect(got.payload.state.reported).toEqual({ a: 1 });
     expect(got.payload.version).toBe(1);
   });
+
+  req(['SHADOW-018'], 'a request whose type is absent, empty or not a string is refused with a reply whose type is still a non-empty string', async (h) => {
+    const c = await freshDevice(h);
+    await c.update({ reported: { a: 1 } });
+    for (const type of [undefined, '', 42, null, true, { get: 1 }, ['update']]) {
+      const body: Record<string, unknown> = { clientToken: nextToken('t'), state: { reported: { a: 2 } } };
+      if (type !== undefined) body.type = type;
+      // the errorReply schema requires type to be a non-empty string; a reply echoing the bad type fails it
+      const r = await c.request(body, 'errorReply');
+      expect(typeof r.type === 'string' && r.type.length > 0, `reply type ${JSON.stringify(r.type)} for request type ${JSON.stringify(type)}`).toBe(true);
+      expect(r.result, `request type ${JSON.stringify(type)}`).not.toBe(0);
+      expect(r.result).not.toBe(5005);
+    }
+    const got = await c.get();
+    expect(got.payload.state.reported).toEqual({ a: 1 });
+    expect(got.payload.version).toBe(1);
+  });
+
+  req(['SHADOW-018'], 'an update whose version is not a non-negative integer is refused, not answered as a version conflict, and changes nothing', async (h) => {
+    const c = await freshDevice(h);
+    await c.update({ reported: { a: 1 } });
+    await c.update({ reported: { a: 2 } }); // version 2
+    for (const version of [1.5, 2.5, 1e300, -1, '2', '1']) {
+      const r = await c.request({ type: 'update', state: { reported: { a: 99 } }, version, clientToken: nextToken('v') }, 'errorReply');
+      expect(r.result, `version ${JSON.stringify(version)}`).not.toBe(0);
+      expect(r.result, `version ${JSON.stringify(version)} is malformed, not stale`).not.toBe(5005);
+    }
+    const got = await c.get();
+    expect(got.payload.state.reported).toEqual({ a: 2 });
+    expect(got.payload.version).toBe(2);
+  });
 });
 
 describe('cloud API', () => {

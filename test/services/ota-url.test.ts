@@ -23,6 +23,8 @@ describe('firmware base URLs', () => {
     expect(namesPort('http://127.0.0.1:8081')).toBe(true);
     expect(namesPort('https://fw.example.com/ota')).toBe(false);
     expect(namesPort('http://[::1]')).toBe(true);
+    // only the host part counts: a path that reads like another URL with a port does not
+    expect(namesPort('http://fw.example.com/mirror/http://cdn.example.com:8080/x')).toBe(false);
   });
 
   test.each(['127.0.0.1', 'ftp://fw.example.com', 'http://user:pw@fw.example.com', 'http://fw.example.com/?a=1', 'http://fw.example.com/#x'])(
