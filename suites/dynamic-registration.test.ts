@@ -17,6 +17,7 @@ const tamper = useProduct('dynreg_tamper', { devices: ['holder'] });
 const names = useProduct('dynreg_names', { devices: [] });
 const sdk = useProduct('dynreg_sdk', { devices: [] });
 const legacy = useProduct('dynreg_legacy', { devices: ['old'] });
+const barred = useProduct('dynreg_forbidden', { devices: [] });
 
 /** Devices registration created, deleted after the file so the fixtures' products can be removed. */
 const created: { productId: string; deviceName: string }[] = [];
@@ -186,6 +187,27 @@ function flipAt(sig: string, at: number): string {
 }
 
 describe('refusals', () => {
+  req(['HTTP-012', 'HTTP-019'], 'a registration whose Content-Type is not application/json is refused and creates nothing', async (h) => {
+    const { productId } = basics;
+    const secret = await configure(h, productId, 2, 150);
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'text/x-application/json', 'application/jsonp']) {
+      const name = fresh('ctype');
+      expectRefused(h, await register(h, productId, name, secret, { contentType }), `Content-Type ${contentType}`);
+      expect(await exists(h, productId, name), `nothing created for Content-Type ${contentType}`).toBe(false);
+    }
+  });
+
+  req(['HTTP-022', 'API-027'], 'UpdateProductDynamicRegister on a forbidden product fails with UnauthorizedOperation.ProductIsForbidden', async (h) => {
+    const api = h.api();
+    await api.call('SetProductsForbiddenStatus', { ProductID: [barred.productId], Status: 1 });
+    try {
+      const code = await api.call('UpdateProductDynamicRegister', { ProductId: barred.productId, RegisterType: 2, RegisterLimit: 10 }).then(() => 'ok', (e: unknown) => (e instanceof ApiError ? e.code : String(e)));
+      expect(code).toBe('UnauthorizedOperation.ProductIsForbidden');
+    } finally {
+      await api.call('SetProductsForbiddenStatus', { ProductID: [barred.productId], Status: 0 });
+    }
+  });
+
   reqProperty(['HTTP-023'], 'a registration not signed with the ProductSecret over exactly what was sent, or with a stale timestamp, creates nothing', [tampers], async (h, t) => {
     const { productId } = tamper;
     const secret = await configure(h, productId, 2, 150);
