@@ -52,7 +52,7 @@ export const cloudApi = {
   'API-021': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.7, Appendix A DeleteProduct', title: 'A product with devices cannot be deleted',
     statement: 'DeleteProduct of a product that still has devices (even one) fails with UnauthorizedOperation.DevicesExistUnderProduct and deletes nothing; once its last device is deleted, DeleteProduct succeeds.', tags: ['negative'] },
   'API-022': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.7, Appendix A CreateDevice, Appendix B ProductProperties', title: 'EncryptionType chooses key or certificate devices',
-    statement: 'A product created with ProductProperties.EncryptionType "2" gives its devices a Base64 DevicePsk and no certificate; one created with "1" gives them a DeviceCert and DevicePrivateKey (PEM) and no DevicePsk (TLS-012); DescribeProduct reports the EncryptionType chosen.',
+    statement: 'A product created with ProductProperties.EncryptionType "2" gives its devices a Base64 DevicePsk and no certificate; one created with "1" gives them a DeviceCert and DevicePrivateKey (PEM) and no DevicePsk (TLS-012), and refuses a CreateDevice with DefinedPsk with UnauthorizedOperation.ProductNotSupportPSK without creating the device; DescribeProduct reports the EncryptionType chosen.',
     choice: 'Appendix B documents "1" as the default when EncryptionType is left out; the reference hub defaults to "2" (hub/README.md: it serves key devices, and its callers rely on that), so the default is not part of this requirement.' },
   'API-023': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.7, Appendix A CreateDevice', title: 'CreateDevice with a chosen PSK',
     statement: 'CreateDevice with DefinedPsk (Base64) gives the device that PSK; a DefinedPsk that is not Base64 fails with InvalidParameterValue.DefinedPskNotBase64 and one decoding to more than 48 bytes with InvalidParameterValue.',
@@ -97,4 +97,7 @@ export const cloudApi = {
   'API-037': { level: 'SHOULD', capability: 'cloud-api', source: 'compat.md (Cloud API); protocol.md §9.4', title: 'The official Node SDK works unmodified',
     statement: 'tencentcloud-sdk-nodejs (iotcloud v20180614 client), pointed at the hub with httpProfile { endpoint: "iotcloud.tencentcloudapi.com:PORT", protocol: "http://" } and an agent resolving that name to the hub, can CreateProduct, CreateDevice, PublishMessage, UpdateDeviceShadow, DescribeDeviceShadow, PublishRRPCMessage and PublishBroadcastMessage with its own TC3 signature (host signed without the port).',
     choice: 'Calls of actions the hub answers with InvalidAction are skipped with a note; the others must succeed.', tags: ['compat'] },
+  // new: device attributes
+  'API-038': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.7, Appendix A CreateDevice, DescribeDevice, DeviceTag', title: 'Device attributes are kept as given',
+    statement: 'CreateDevice with Attribute.Tags (each {Tag, Type 1 for an int or 2 for a string, Value, Name?}) stores them, and DescribeDevice returns Tags with each Tag, Type, Value and Name as given, in order.' },
 } as const satisfies Record<string, Requirement>;
