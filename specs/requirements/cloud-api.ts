@@ -97,7 +97,13 @@ export const cloudApi = {
   'API-037': { level: 'SHOULD', capability: 'cloud-api', source: 'compat.md (Cloud API); protocol.md §9.4', title: 'The official Node SDK works unmodified',
     statement: 'tencentcloud-sdk-nodejs (iotcloud v20180614 client), pointed at the hub with httpProfile { endpoint: "iotcloud.tencentcloudapi.com:PORT", protocol: "http://" } and an agent resolving that name to the hub, can CreateProduct, CreateDevice, PublishMessage, UpdateDeviceShadow, DescribeDeviceShadow, PublishRRPCMessage and PublishBroadcastMessage with its own TC3 signature (host signed without the port).',
     choice: 'Calls of actions the hub answers with InvalidAction are skipped with a note; the others must succeed.', tags: ['compat'] },
-  // new: device attributes
+  // new: device attributes and request framing
   'API-038': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.7, Appendix A CreateDevice, DescribeDevice, DeviceTag', title: 'Device attributes are kept as given',
     statement: 'CreateDevice with Attribute.Tags (each {Tag, Type 1 for an int or 2 for a string, Value, Name?}) stores them, and DescribeDevice returns Tags with each Tag, Type, Value and Name as given, in order.' },
+  'API-039': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.4, §9.5 (common errors), §8.4', title: 'A malformed X-TC-Timestamp is refused',
+    statement: 'A TC3 request whose X-TC-Timestamp is not a decimal Unix time in seconds (letters, a fraction, a sign, milliseconds) gets InvalidParameterValue (or InvalidParameter, or an AuthFailure code) and its action is not run.',
+    choice: 'The code is not documented; the reference hub answers InvalidParameterValue, the code the device gateway\'s "X-Tc-Timestamp error" carries (protocol.md §8.4); a hub that reads the text as a number and then fails the signature or the 5-minute window is accepted too.', tags: ['unconfirmed', 'negative'] },
+  'API-040': { level: 'SHOULD', capability: 'cloud-api', source: 'protocol.md §9.5 (common errors: RequestSizeLimitExceeded); Tencent Cloud API 3.0 request structure (TC3 POST up to 10 MB)', title: 'An oversized request body is answered',
+    statement: 'A TC3 POST whose body is over the size limit (12 MiB, over the service\'s 10 MB) gets the error RequestSizeLimitExceeded in an answer, not a reset connection, also when the body is sent chunked (without Content-Length), and its action is not run.',
+    choice: 'The reference hub refuses bodies over 1 MiB, stricter than the service; it reads and discards an oversized chunked body up to 16 MiB to answer it, and only past that closes the connection to bound its work. A declared Content-Length over the limit is answered before the body is read, so a client still writing may see the connection close first; that case is not part of this requirement.', tags: ['unconfirmed', 'boundary', 'negative'] },
 } as const satisfies Record<string, Requirement>;
