@@ -12,6 +12,8 @@ import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 const PAGED = Array.from({ length: 25 }, (_, i) => `pg${String(i).padStart(2, '0')}`);
 const paged = useProduct('apipage', { devices: PAGED });
 const product = useProduct('apires', { devices: ['online', 'a', 'b', 'c', 'keep'] });
+/** One device that reports a firmware version and one that never does (OTA-003's "None-FirmwareVersion"). */
+const versions = useProduct('apifw', { devices: ['never', 'told'] });
 
 const UNKNOWN_PRODUCT = 'NOSUCHPRD1';
 
@@ -176,6 +178,9 @@ describe('products and their devices', () => {
       expect(cert.DeviceCert, 'a certificate device gets a certificate').toMatch(/-----BEGIN CERTIFICATE-----/);
       expect(cert.DevicePrivateKey, 'and its private key').toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
       expect(cert.DevicePsk ?? '', 'and no PSK').toBe('');
+      const psk = Buffer.alloc(16, 5).toString('base64');
+      expect(await errorCode(api.call('CreateDevice', { ProductId: certPid, DeviceName: 'c2', DefinedPsk: psk })), 'DefinedPsk for a certificate product').toBe('UnauthorizedOperation.ProductNotSupportPSK');
+      expect(await errorCode(describeDevice(api, certPid, 'c2')), 'the refused device was not created').toBe('ResourceNotFound.DeviceNotExist');
     } finally {
       await dropProduct(api, keyPid);
       await dropProduct(api, certPid);
@@ -203,6 +208,42 @@ describe('products and their devices', () => {
     } finally {
       for (const name of [dn, `${dn}_48`, `${dn}_49`, `${dn}_bad`]) await api.call('DeleteDevice', { ProductId: product.productId, DeviceName: name }).catch(() => {});
     }
+  });
+
+  req(['API-038'], 'CreateDevice keeps Attribute.Tags: DescribeDevice returns each Tag, Type, Value and Name as given', async (h) => {
+    const api = h.api();
+    const dn = `tag_${uniqueName('').slice(1, 9)}`;
+    const tags = [{ Tag: 'count', Type: 1, Value: '42' }, { Tag: 'note', Type: 2, Value: 'hello', Name: 'Note' }];
+    try {
+      await api.call('CreateDevice', { ProductId: product.productId, DeviceName: dn, Attribute: { Tags: tags } });
+      const described = (await api.call<{ Tags: unknown[] }>('DescribeDevice', { ProductID: product.productId, DeviceName: dn })).Tags;
+      expect(described, 'an int tag (Type 1) and a string tag (Type 2)').toEqual(tags.map((t) => expect.objectContaining(t)));
+    } finally {
+      await api.call('DeleteDevice', { ProductId: product.productId, DeviceName: dn }).catch(() => {});
+    }
+  });
+
+  req(['OTA-003'], 'DescribeDevices with FirmwareVersion "None-FirmwareVersion" lists the devices that never reported a version', async (h) => {
+    const api = h.api();
+    const { productId } = versions;
+    const version = `nv.${Date.now() % 100000}`;
+    const device = await h.device(versions.device('told'));
+    try {
+      const update = `$ota/update/${productId}/told`;
+      expect(await device.subscribe(update, 1)).toBe(1);
+      await device.publish(`$ota/report/${productId}/told`, JSON.stringify({ type: 'report_version', report: { version } }), 1);
+      // the report_version_rsp answers the report once it is recorded (OTA-002)
+      const rsp = await device.waitFor((m) => m.topic === update && m.payload.toString('utf8').includes('report_version_rsp'), ROUND_TRIP_LIMIT_MS);
+      expect(rsp, `a report_version_rsp on ${update}`).toBeDefined();
+    } finally {
+      await device.end();
+    }
+    const listed = async (firmware: string) => {
+      const page = await api.call<DevicePage>('DescribeDevices', { ProductId: productId, Offset: 0, Limit: 10, FirmwareVersion: firmware });
+      return { total: page.TotalCount, names: page.Devices.map((d) => d.DeviceName) };
+    };
+    expect(await listed('None-FirmwareVersion'), 'the device that never reported a version, only').toEqual({ total: 1, names: ['never'] });
+    expect(await listed(version), `the device that reported ${version}`).toEqual({ total: 1, names: ['told'] });
   });
 
   req(['API-024'], 'device actions on an unknown product or device fail with ResourceNotFound', async (h) => {

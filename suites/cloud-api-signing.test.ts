@@ -1,5 +1,7 @@
 // The cloud API's request checks: the signed host, the credential scope, the Authorization header, the HTTP status of
 // errors, the version, parameter spelling and signature v1 (protocol.md §9.1–§9.5, compat.md).
+import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { type CloudApi, type RawAnswer, apiErrorCode as errorCode } from '../src/client/cloud-api.js';
@@ -26,6 +28,42 @@ async function productExists(api: CloudApi, name: string): Promise<boolean> {
   }));
   if (code !== undefined && code !== 'InvalidParameterValue.ProductAlreadyExist') throw new Error(`CreateProduct ${name} failed with ${code}`);
   return code === 'InvalidParameterValue.ProductAlreadyExist';
+}
+
+interface ChunkedAnswer { error?: string; status?: number; text?: string; json?: RawAnswer['json'] }
+
+/** POSTs a body with Transfer-Encoding: chunked (no Content-Length), 64 KiB at a time, and reads the answer or the failure. */
+function chunkedPost(h: Harness, endpoint: string, headers: Record<string, string>, body: Buffer): Promise<ChunkedAnswer> {
+  h.trace.add('cloud-api', `→ POST ${endpoint} ${headers['X-TC-Action']} (${body.length} bytes, chunked)`);
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (a: ChunkedAnswer) => { if (!settled) { settled = true; resolve(a); } };
+    const req = (endpoint.startsWith('https:') ? requestTls : request)(endpoint, { method: 'POST', headers: { ...headers, 'Transfer-Encoding': 'chunked' }, timeout: 20_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('error', (e) => settle({ error: `${e.message} while reading the answer` }));
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        h.trace.add('cloud-api', `← HTTP ${res.statusCode} ${text.slice(0, 240)}`);
+        let json: RawAnswer['json'];
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        settle({ status: res.statusCode ?? 0, text, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 20 s')));
+    req.on('error', (e) => settle({ error: `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}` }));
+    void (async () => {
+      for (let at = 0; at < body.length && !req.destroyed; at += 65_536) {
+        if (req.write(body.subarray(at, at + 65_536))) continue;
+        await new Promise<void>((r) => {
+          const go = () => { req.off('drain', go); req.off('close', go); r(); };
+          req.on('drain', go);
+          req.on('close', go);
+        });
+      }
+      if (!req.destroyed) req.end();
+    })();
+  });
 }
 
 describe('TC3 host and credential scope', () => {
@@ -156,6 +194,35 @@ describe('errors, versions and parameter names', () => {
       expect(await productExists(api, name), `X-TC-Version ${version}: the action must not have run`).toBe(false);
     }
     expect((await api.raw({ action: 'DescribeProducts', body: LIST, version: '2018-06-14' })).json?.Response?.Error).toBeUndefined();
+  });
+
+  req(['API-039'], 'an X-TC-Timestamp that is not a Unix time in seconds is refused and its action does not run', async (h) => {
+    const api = h.api();
+    const t = now();
+    for (const stamp of ['abc', `${t}x`, `${t}.5`, `+${t}`, `-${t}`, `${t}000`, `0x${t.toString(16)}`]) {
+      const name = freshName();
+      const body = JSON.stringify({ ProductName: name, ProductProperties: { EncryptionType: '2' } });
+      const a = await api.raw({ action: 'CreateProduct', body, timestamp: t, headers: { 'X-TC-Timestamp': stamp } });
+      expect(codeOf(a), `X-TC-Timestamp ${JSON.stringify(stamp)}`).toMatch(/^(InvalidParameterValue|InvalidParameter|AuthFailure\.\w+)$/);
+      expect(await productExists(api, name), `X-TC-Timestamp ${JSON.stringify(stamp)}: the action must not have run`).toBe(false);
+    }
+  });
+
+  req(['API-040'], 'a 12 MiB body sent chunked is answered with RequestSizeLimitExceeded, not a reset, and its action does not run', async (h) => {
+    const api = h.api();
+    const name = freshName();
+    const size = 12 * 1024 * 1024;
+    const head = JSON.stringify({ ProductName: name, ProductProperties: { EncryptionType: '2', ProductDescription: '' } }).slice(0, -3);
+    const body = `${head}${'d'.repeat(size - head.length - 3)}"}}`;
+    const timestamp = now();
+    const { authorization } = signTc3({ ...h.target.cloudApi, service: 'iotcloud', host: h.target.cloudApi.signedHost ?? api.host, timestamp, body });
+    const answer = await chunkedPost(h, h.target.endpoints.api!, {
+      'Content-Type': 'application/json', 'X-TC-Action': 'CreateProduct', 'X-TC-Version': '2018-06-14', 'X-TC-Timestamp': String(timestamp),
+      'X-TC-Region': h.target.cloudApi.region, Authorization: authorization,
+    }, Buffer.from(body, 'utf8'));
+    expect(answer.error, 'the hub must answer the oversized request, not reset the connection').toBeUndefined();
+    expect(answer.json?.Response?.Error?.Code, `answer: ${answer.text?.slice(0, 200)}`).toBe('RequestSizeLimitExceeded');
+    expect(await productExists(api, name), 'the oversized CreateProduct must not have run').toBe(false);
   });
 
   /** Actions whose product parameter Appendix A spells ProductID, and some that spell it ProductId, with valid other parameters. */
