@@ -30,7 +30,7 @@ export const rules = {
   'RULE-011': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2 (S-RULE-OLD, S-RULE-PROC)', title: 'Rule topic filters use + and a final #',
     statement: 'In FROM, + matches exactly one level at any position and # zero or more levels as the last level only; a filter such as house/#/get fails with InvalidParameterValue.InvalidSQL.' },
   'RULE-012': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2', title: 'Invalid SQL is refused',
-    statement: 'Sql that is not Base64, not a SELECT … FROM statement, has a sub-SELECT, or uses characters outside the dialect fails with InvalidParameterValue.InvalidSQL.', tags: ['negative'] },
+    statement: 'Sql that is not Base64, not a SELECT … FROM statement, has a sub-SELECT or a clause other than WHERE (GROUP BY, ORDER BY, LIMIT…), or uses characters outside the dialect fails with InvalidParameterValue.InvalidSQL.', tags: ['negative'] },
   'RULE-013': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2', title: 'Field lists select, nest and alias',
     statement: 'SELECT * passes the whole JSON object; SELECT a, b.c AS x yields an object with a and x (the value of the nested key b.c).' },
   'RULE-014': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2, §11', title: 'Field lists are limited',
