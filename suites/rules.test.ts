@@ -316,7 +316,12 @@ describe('management', () => {
     const rules = new Rules(h.api());
     try {
       const sql = `SELECT * FROM '${product.productId}/src/event'`;
-      for (const a of [{ ckafka: { instance: { id: 'ckafka-test', name: '' }, topic: { id: 'topic-test', name: 'test' }, region: 'gz' } }, { nosuch: {} }, 'republish']) {
+      const cloud = [
+        { ckafka: { instance: { id: 'ckafka-test', name: '' }, topic: { id: 'topic-test', name: 'test' }, region: 'gz' } },
+        { cmqqueue: { queuename: 'queue-test-TEST', region: 'gz' } },
+        { mysql: { instanceid: 'cdb-test', region: 'gz', username: 'test', userpwd: '*****', dbname: 'd_mqtt', tablename: 't_test', fieldpairs: [{ field: 'test', value: 'test' }], devicetype: 'CUSTOM' } },
+      ];
+      for (const a of [...cloud, { nosuch: {} }, 'republish']) {
         expect(await code(rules.create(ruleName(), sql, [a])), JSON.stringify(a)).toMatch(/^InvalidParameterValue/);
       }
     } finally {
