@@ -220,6 +220,22 @@ describe('management', () => {
     }
   });
 
+  req(['RULE-001', 'RULE-006', 'API-008'], 'a TopicRulePayload without Sql, or no TopicRulePayload, is a missing parameter', async (h) => {
+    const rules = new Rules(h.api());
+    try {
+      // MissingParameter or InvalidParameter (and its sub-codes), not InvalidParameterValue: nothing was given to be invalid.
+      const MISSING = /^(MissingParameter|InvalidParameter)(\.|$)/;
+      const actions = JSON.stringify([{ republish: { topic: outTopic() } }]);
+      const name = ruleName();
+      expect(await code(h.api().call('CreateTopicRule', { RuleName: name, TopicRulePayload: { Actions: actions } })), 'CreateTopicRule without Sql').toMatch(MISSING);
+      expect(await code(h.api().call('CreateTopicRule', { RuleName: name })), 'CreateTopicRule without TopicRulePayload').toMatch(MISSING);
+      await rules.create(name, `SELECT * FROM '${product.productId}/src/event'`, [], { disabled: true });
+      expect(await code(h.api().call('ReplaceTopicRule', { RuleName: name, TopicRulePayload: { Actions: actions } })), 'ReplaceTopicRule without Sql').toMatch(MISSING);
+    } finally {
+      await rules.cleanup();
+    }
+  });
+
   req(['RULE-005'], 'a rule without actions cannot be created enabled nor enabled later', async (h) => {
     const rules = new Rules(h.api());
     try {
@@ -300,7 +316,12 @@ describe('management', () => {
     const rules = new Rules(h.api());
     try {
       const sql = `SELECT * FROM '${product.productId}/src/event'`;
-      for (const a of [{ ckafka: { instance: { id: 'ckafka-test', name: '' }, topic: { id: 'topic-test', name: 'test' }, region: 'gz' } }, { nosuch: {} }, 'republish']) {
+      const cloud = [
+        { ckafka: { instance: { id: 'ckafka-test', name: '' }, topic: { id: 'topic-test', name: 'test' }, region: 'gz' } },
+        { cmqqueue: { queuename: 'queue-test-TEST', region: 'gz' } },
+        { mysql: { instanceid: 'cdb-test', region: 'gz', username: 'test', userpwd: '*****', dbname: 'd_mqtt', tablename: 't_test', fieldpairs: [{ field: 'test', value: 'test' }], devicetype: 'CUSTOM' } },
+      ];
+      for (const a of [...cloud, { nosuch: {} }, 'republish']) {
         expect(await code(rules.create(ruleName(), sql, [a])), JSON.stringify(a)).toMatch(/^InvalidParameterValue/);
       }
     } finally {

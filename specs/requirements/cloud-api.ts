@@ -17,7 +17,7 @@ export const cloudApi = {
   'API-007': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.5', title: 'Duplicates are refused with their codes',
     statement: 'A second product with the same name gets InvalidParameterValue.ProductAlreadyExist; a second device with the same name InvalidParameterValue.DeviceAlreadyExist.', tags: ['negative'] },
   'API-008': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §9.5', title: 'Unknown actions and missing parameters are refused',
-    statement: 'An unknown action gets InvalidAction; a missing required parameter gets MissingParameter (or InvalidParameter).', tags: ['negative'] },
+    statement: 'An unknown action gets InvalidAction; a missing required parameter, also a required member of an object parameter (e.g. TopicRulePayload.Sql), gets MissingParameter (or InvalidParameter).', tags: ['negative'] },
   'API-009': { level: 'MUST', capability: 'cloud-api', source: 'protocol.md §11', title: 'The device quota is enforced',
     statement: 'Creating more devices than the product quota allows gets LimitExceeded.DeviceExceedLimit.', tags: ['boundary'] },
   'API-010': { level: 'MUST', capability: 'custom-topic-policies', source: 'protocol.md §2.2', title: 'Topic policy errors',

@@ -30,7 +30,7 @@ export const rules = {
   'RULE-011': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2 (S-RULE-OLD, S-RULE-PROC)', title: 'Rule topic filters use + and a final #',
     statement: 'In FROM, + matches exactly one level at any position and # zero or more levels as the last level only; a filter such as house/#/get fails with InvalidParameterValue.InvalidSQL.' },
   'RULE-012': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2', title: 'Invalid SQL is refused',
-    statement: 'Sql that is not Base64, not a SELECT … FROM statement, has a sub-SELECT, or uses characters outside the dialect fails with InvalidParameterValue.InvalidSQL.', tags: ['negative'] },
+    statement: 'Sql that is not Base64, not a SELECT … FROM statement, has a sub-SELECT or a clause other than WHERE (GROUP BY, ORDER BY, LIMIT…), or uses characters outside the dialect fails with InvalidParameterValue.InvalidSQL.', tags: ['negative'] },
   'RULE-013': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2', title: 'Field lists select, nest and alias',
     statement: 'SELECT * passes the whole JSON object; SELECT a, b.c AS x yields an object with a and x (the value of the nested key b.c).' },
   'RULE-014': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2, §11', title: 'Field lists are limited',
@@ -54,7 +54,7 @@ export const rules = {
     statement: 'abs(n), upper(s), lower(s), concat(a, b), to_hex(x) and bin_to_dec(x) compute absolute value, case conversion, concatenation and hex/binary conversion.',
     choice: 'to_hex of a number gives lowercase hex without prefix; bin_to_dec reads a string of 0/1 digits (UNCONFIRMED encodings).', tags: ['unconfirmed'] },
   'RULE-022': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.2 (S-RULE-FUNC)', title: 'crypto and random functions',
-    statement: 'crypto(field, "MD5"|"SHA1"|"SHA256"|"SHA384"|"SHA512") returns the digest of the field, random() a float in [0, 1) and randint(min, max) an integer between min and max.',
+    statement: 'crypto(field, "MD5"|"SHA1"|"SHA256"|"SHA384"|"SHA512") returns the digest of the field, random() a float in [0, 1) and randint(min, max) a random integer between min and max (drawn anew for each call, so draws over a wide range differ).',
     choice: 'Digests are lowercase hex of the field\'s UTF-8 text; randint includes both bounds (UNCONFIRMED).', tags: ['unconfirmed'] },
   // actions
   'RULE-023': { level: 'MUST', capability: 'rules-engine', source: 'protocol.md §10.4; seed §1.1.5', title: 'republish forwards to another topic',
