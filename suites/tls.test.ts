@@ -179,6 +179,12 @@ describe('certificate devices', () => {
     }
   });
 
+  req(['TLS-022'], 'the device certificates CreateDevice issues carry distinct serial numbers', async () => {
+    const serials = ['cactor', 'cpeer', 'cdisable', 'crevoke'].map((n) => new x509.X509Certificate(cert(n).cert).serialNumber);
+    expect(serials.every((s) => /^[0-9a-f]+$/i.test(s) && !/^0+$/.test(s)), `serial numbers ${serials.join(', ')}`).toBe(true);
+    expect(new Set(serials).size, `serial numbers ${serials.join(', ')}`).toBe(serials.length);
+  });
+
   req(['TLS-012', 'WS-009'], 'mqtt.js connects over TLS and over WSS with exactly what CreateDevice returned', async (h) => {
     const c = cert('cactor');
     const clientId = `${c.productId}${c.deviceName}`;
