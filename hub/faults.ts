@@ -105,6 +105,11 @@ export const FAULTS = {
   'ws-no-single-session': 'WebSocket: a login over WebSocket does not close the same device on TCP or TLS, and the other way round',
   'count-topic-chars-not-bytes': 'topic names and filters: the 64 limit counts characters, not UTF-8 bytes',
   'close-on-oversize-publish': 'a PUBLISH packet over 16 KiB closes the connection instead of being dropped',
+  'no-packet-cap': 'MQTT packets are read whole whatever size their fixed header declares (a 200 MB CONNECT is buffered before any check)',
+  'no-subscription-cap': 'SUBSCRIBE: a device may hold any number of subscriptions (none is refused with 0x80 for being one too many)',
+  'no-connection-cap': 'MQTT: sockets are accepted however many are open in total or from one address',
+  'no-connect-deadline': 'MQTT: a socket that sends no CONNECT is kept for 30 s (Aedes\' default) instead of the CONNECT deadline',
+  'api-no-rate-limits': 'cloud API: requests are served however fast they come (no RequestLimitExceeded)',
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

@@ -53,6 +53,8 @@ export interface GateDeps {
   publish: PublishPolicy;
   faults: Faults;
   log: (line: string) => void;
+  /** Subscriptions one device may hold: a filter that would take it past this gets 0x80 (LIM-013). */
+  maxSubscriptions: number;
 }
 
 export function subscribeContext(sessions: Sessions, registry: Registry, faults: Faults, client: Client): SubscribeContext | undefined {
@@ -67,7 +69,7 @@ export function subscribeContext(sessions: Sessions, registry: Registry, faults:
 }
 
 export function createGate(deps: GateDeps): (client: Client) => void {
-  const { broker, sessions, registry, publish, faults, log } = deps;
+  const { broker, sessions, registry, publish, faults, log, maxSubscriptions } = deps;
   const maxLevels = (broker as unknown as BrokerInternals).maxTopicLevels ?? 100;
 
   function grantedQos(requested: number): 0 | 1 | 2 {
@@ -90,6 +92,9 @@ export function createGate(deps: GateDeps): (client: Client) => void {
     if (!ctx) return;
     const granted: number[] = [];
     const add: { topic: string; qos: 0 | 1 | 2 }[] = [];
+    const held = (client as unknown as ClientInternals).subscriptions ?? {};
+    let count = Object.keys(held).length;
+    const adding = new Set<string>();
     for (const { topic, qos } of subs) {
       const d = decideSubscribe(ctx, topic);
       if (!d.granted) {
@@ -97,6 +102,15 @@ export function createGate(deps: GateDeps): (client: Client) => void {
         granted.push(SUBACK_FAILURE);
         continue;
       }
+      // LIM-013: only subscriptions the device does not hold yet count towards the cap
+      const fresh = d.subscriptions.filter((t) => !Object.hasOwn(held, t) && !adding.has(t));
+      if (count + fresh.length > maxSubscriptions && fresh.length > 0 && !faults.has('no-subscription-cap')) {
+        log(`mqtt: SUBSCRIBE ${JSON.stringify(topic)} by ${client.id} refused: it holds ${count} subscriptions, the most is ${maxSubscriptions}`);
+        granted.push(SUBACK_FAILURE);
+        continue;
+      }
+      count += fresh.length;
+      for (const t of fresh) adding.add(t);
       const qosGranted = grantedQos(qos);
       granted.push(qosGranted);
       for (const t of d.subscriptions) add.push({ topic: t, qos: qosGranted });

@@ -119,10 +119,6 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
       let verdict: PublishDecision;
       try {
         const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
-        if (faults.has('close-on-oversize-publish') && size > MAX_PUBLISH_PACKET_BYTES) {
-          log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
-          return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
-        }
         verdict = decidePublish(publishClasses(session), packet.topic, size, faults, session);
       } catch (err) {
         verdict = { allowed: false, reason: `internal error: ${String(err)}` };
