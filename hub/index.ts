@@ -10,6 +10,7 @@ import { createApiServer } from './api/server.js';
 import { listen, startBroker, type RunningBroker } from './broker.js';
 import { FAULTS, parseFaults } from './faults.js';
 import { DEFAULT_PACKET_CAPS } from './bounds/packet-gate.js';
+import { rateLimitActions } from './bounds/rates.js';
 import {
   DEFAULT_API_RATES, DEFAULT_CONNECT_DEADLINE_MS, DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE, DEFAULT_PRODUCTS_PER_ACCOUNT,
@@ -31,6 +32,7 @@ import { serverNames } from './tls/names.js';
 import { serverOptions, verifySecured } from './tls/transport.js';
 
 export { FAULTS } from './faults.js';
+export { MAX_CONNECT_PACKET_BYTES } from './limits.js';
 
 export interface HubOptions {
   host?: string;
@@ -237,7 +239,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       await service.start?.(hub);
       started.push(service);
     }
-    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, ...tables });
+    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
     https = createHttpsEndpoint({ plain: api, tlsOptions: serverOptions(tlsDeps, false), faults, log });
     const boundHttpsPort = await listen(https, httpsPort, host, 'the device HTTP endpoints over HTTPS');
