@@ -32,7 +32,6 @@ import { serverNames } from './tls/names.js';
 import { serverOptions, verifySecured } from './tls/transport.js';
 
 export { FAULTS } from './faults.js';
-export { MAX_CONNECT_PACKET_BYTES } from './limits.js';
 
 export interface HubOptions {
   host?: string;
@@ -94,6 +93,17 @@ export interface RunningHub {
   clock: Clock;
   /** Where firmware download URLs start (no port when the firmware server is on the scheme's default port). */
   firmwareBaseUrl: string;
+  /** The resource bounds in force (hub/limits.ts defaults, or the options given). */
+  bounds: {
+    connectPacketBytes: number;
+    subscriptionsPerDevice: number;
+    connections: number;
+    connectionsPerAddress: number;
+    connectDeadlineMs: number;
+    apiRates: Record<string, number>;
+  };
+  /** MQTT sockets open now, as the connection bounds count them. */
+  readonly openConnections: number;
   close(): Promise<void>;
 }
 
@@ -267,6 +277,17 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       faults: [...faults],
       clock,
       firmwareBaseUrl: firmware,
+      bounds: {
+        connectPacketBytes: bounds.packets.connectBytes,
+        subscriptionsPerDevice: maxSubscriptions,
+        connections: bounds.connections.maxConnections,
+        connectionsPerAddress: bounds.connections.maxConnectionsPerAddress,
+        connectDeadlineMs: bounds.connections.connectDeadlineMs,
+        apiRates: { ...apiRates },
+      },
+      get openConnections() {
+        return runningBroker.openConnections;
+      },
       close() {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));

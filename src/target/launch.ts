@@ -72,14 +72,13 @@ async function firmwareLoopback(): Promise<string | undefined> {
 }
 
 async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<LaunchedTarget> {
-  const { startHub, MAX_CONNECT_PACKET_BYTES } = await import('../../hub/index.js');
+  const { startHub } = await import('../../hub/index.js');
   const firmwareHost = await firmwareLoopback();
   const devicesPerProduct = d.embedded?.devicesPerProduct ?? EMBEDDED_DEVICE_QUOTA;
   const faults = d.embedded?.faults ?? [];
   const rrpcTimeoutMs = d.limits?.rrpcTimeoutMs ?? (long ? DEFAULT_LIMITS.rrpcTimeoutMs : EMBEDDED_RRPC_TIMEOUT_MS);
   const offlinePaceMs = d.limits?.offlinePaceMs ?? (long ? DEFAULT_LIMITS.offlinePaceMs : EMBEDDED_OFFLINE_PACE_MS);
   const bounds = {
-    connectPacketBytes: MAX_CONNECT_PACKET_BYTES,
     subscriptionsPerDevice: d.limits?.subscriptionsPerDevice ?? EMBEDDED_SUBSCRIPTIONS_PER_DEVICE,
     connectionsPerAddress: d.limits?.connectionsPerAddress ?? EMBEDDED_CONNECTIONS_PER_ADDRESS,
     connectDeadlineMs: d.limits?.connectDeadlineMs ?? EMBEDDED_CONNECT_DEADLINE_MS,
@@ -109,7 +108,7 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
         missing: [...new Set([...REFERENCE_HUB_MISSING, ...(firmwareHost ? [] : ['firmware-default-port']), ...(d.capabilities?.missing ?? [])])],
         extra: d.capabilities?.extra,
       }, 'embedded target'),
-      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs, ...bounds },
+      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs, ...bounds, connectPacketBytes: hub.bounds.connectPacketBytes },
       faults,
       claimedLimits: Object.keys(d.limits ?? {}),
     },
