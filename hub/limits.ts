@@ -80,6 +80,12 @@ export const DEFAULT_MAX_CONNECTIONS = 50_000;
  */
 export const DEFAULT_CONNECT_DEADLINE_MS = 5000;
 /**
+ * A refused MQTT login is answered no sooner than this after its check began (AUTH-029). The checks of an unknown
+ * product, an unknown device and a wrong signature already do the same lookups and HMAC; the floor hides what differs
+ * (tens of µs) under a timer whose jitter does not depend on the case. Accepted logins are not delayed.
+ */
+export const LOGIN_REFUSAL_FLOOR_MS = 2;
+/**
  * Cloud API requests per second per (SecretId, action) (API-035, protocol.md §9.6): CreateDevice 100/s (the seed's figure,
  * which wins over the 2021 page's 20/s), CreateProduct and PublishRRPCMessage 20/s, PublishMessage 300/s. Other actions
  * document no rate and are not limited. A token bucket holding one second's worth absorbs bursts up to the rate.

@@ -20,7 +20,7 @@ export const AREAS = {
   auth: {
     what: 'MQTT login: username/password parsing, HMAC, CONNECT checks, sessions',
     mutate: ['hub/auth/**/*.ts'],
-    suites: ['suites/auth.test.ts', 'suites/websocket.test.ts', 'suites/mqtt-core/login.test.ts'],
+    suites: ['suites/auth.test.ts', 'suites/websocket.test.ts', 'suites/mqtt-core/login.test.ts', 'suites/resources.test.ts'],
   },
   acl: {
     what: 'topic classes, PUBLISH and SUBSCRIBE decisions, the SUBSCRIBE/UNSUBSCRIBE gate',

@@ -272,3 +272,65 @@ req(['LIM-015'], 'a silent or trickling socket is closed at the declared CONNECT
     pieces.destroy();
   }
 }, { timeout: 45_000 });
+
+/** The median of the samples. */
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A robust standard error of the median: 1.2533 × (IQR / 1.349) / √n. */
+function medianStandardError(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const iqr = s[Math.floor(0.75 * (s.length - 1))]! - s[Math.floor(0.25 * (s.length - 1))]!;
+  return (1.2533 * (iqr / 1.349)) / Math.sqrt(s.length);
+}
+
+/** Logins per case: enough for a standard error of a few µs when the hub answers without jitter. */
+const TIMING_ROUNDS = 300;
+/**
+ * A difference below this is not judged, whatever the noise: on a shared machine the paired medians of a hub without
+ * any leak wander by tens of µs. A leak of a database query or a hash (the reference hub's was 50–130 µs) shows above
+ * it on a quiet machine; the reference hub's own check is a probe of its refusal floor (test/hub/faults.test.ts).
+ */
+const TIMING_TOLERANCE_US = 100;
+
+req(['AUTH-029'], 'refusals of a wrong signature, an unknown device and an unknown product take the same time', async (h) => {
+  const real = product.device('c3');
+  const wrongKey = Buffer.alloc(16, 7).toString('base64');
+  const cases = {
+    wrongSignature: { ...real, psk: wrongKey },
+    unknownDevice: { ...real, deviceName: 'nobody0', psk: wrongKey },
+    unknownProduct: { ...real, productId: 'ZZZZZZZZZZ', deviceName: 'nobody0', psk: wrongKey },
+  };
+  const time = async (creds: DeviceCredentials): Promise<number> => {
+    const s = await Sock.open(h);
+    try {
+      const bytes = mqttPacket.generate(connectPacket(creds) as unknown as mqttPacket.Packet);
+      const answered = s.firstPacket(ROUND_TRIP_LIMIT_MS);
+      const start = process.hrtime.bigint();
+      s.socket.write(bytes);
+      const connack = await answered;
+      const us = Number(process.hrtime.bigint() - start) / 1e3;
+      expect(connack?.cmd === 'connack' && connack.returnCode !== 0, `a refusing CONNACK for ${creds.productId}/${creds.deviceName}`).toBe(true);
+      return us;
+    } finally {
+      s.destroy();
+    }
+  };
+  // Interleaved in a random order each round, and compared within the round, so drift in machine load cancels out.
+  const diffs = { unknownDevice: [] as number[], unknownProduct: [] as number[] };
+  for (let round = 0; round < TIMING_ROUNDS; round++) {
+    const t: Partial<Record<keyof typeof cases, number>> = {};
+    for (const name of (Object.keys(cases) as (keyof typeof cases)[]).sort(() => Math.random() - 0.5)) t[name] = await time(cases[name]);
+    diffs.unknownDevice.push(t.unknownDevice! - t.wrongSignature!);
+    diffs.unknownProduct.push(t.unknownProduct! - t.wrongSignature!);
+  }
+  for (const [name, d] of Object.entries(diffs)) {
+    const diff = medianOf(d);
+    const bound = Math.max(TIMING_TOLERANCE_US, 4 * medianStandardError(d));
+    h.trace.add('timing', `${name} − wrongSignature: median ${diff.toFixed(1)} µs over ${d.length} rounds (bound ${bound.toFixed(1)} µs)`);
+    expect(Math.abs(diff), `median time of a refusal for ${name} minus one for a wrong signature, in µs (bound ${bound.toFixed(1)})`).toBeLessThan(bound);
+  }
+}, { timeout: 60_000 });
