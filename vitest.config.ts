@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Two projects: the project's own tests (test/) and the conformance suites (suites/), which
 // run against the target `hubcheck run` provides, or against an embedded reference hub.
 /** Conformance suites that must not run while other suites provision on the same account. */
-const EXCLUSIVE_SUITES = ['suites/cloud-api-quota.test.ts'];
+const EXCLUSIVE_SUITES = ['suites/cloud-api-quota.test.ts', 'suites/cloud-api-rates.test.ts'];
 
 export default defineConfig({
   test: {

@@ -10,7 +10,10 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { screenProtocolLevel } from './auth/protocol-level.js';
+import { createConnectionGuard, type ConnectionBounds } from './bounds/connections.js';
+import { attachPacketGate, type PacketCaps } from './bounds/packet-gate.js';
 import type { Faults } from './faults.js';
+import { MAX_SKIPPED_PUBLISH_BYTES } from './limits.js';
 
 /** Subprotocols Paho and mqtt.js send: `mqtt` (3.1.1) and `mqttv3.1` (protocol.md §1.2). */
 const WS_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
@@ -27,12 +30,16 @@ export interface BrokerOptions {
   log: (line: string) => void;
   /** Fault switches of the WebSocket transport (`ws-accept-text-frames`, `ws-frame-per-packet`); none by default. */
   faults?: Faults;
+  /** Packet caps judged from the fixed header, and the connection bounds judged when a socket is accepted (hub/bounds/). */
+  bounds: { packets: PacketCaps; connections: ConnectionBounds };
   /** MQTT over TLS and over secure WebSocket; `verify` judges each secured socket before any MQTT byte is read. */
   secure?: { tlsPort: number; wssPort: number; tlsOptions: TlsOptions; wssOptions: TlsOptions; verify(socket: TLSSocket): boolean };
 }
 
 export interface RunningBroker {
   broker: Aedes;
+  /** MQTT sockets open now, as the connection bounds count them. */
+  readonly openConnections: number;
   mqttPort: number;
   wsPort: number;
   tlsPort?: number;
@@ -99,11 +106,15 @@ export function mqttOverWebSocket(ws: WebSocket, faults: Faults, log: (line: str
 
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const { log } = opts;
+  const faults: Faults = opts.faults ?? new Set();
+  const { packets, connections } = opts.bounds;
   const broker = await Aedes.createBroker({
     ...opts.hooks,
     // ClientIds are productId+deviceName (up to 58 chars); Aedes' MQTT 3.1 limit of 23 would refuse the
     // Python SDK (level 3) before our own checks decide the CONNACK code.
     maxClientsIdLength: 65535,
+    // a backstop behind the connection guard's deadline, which already runs from the moment the socket was accepted
+    ...(faults.has('no-connect-deadline') ? {} : { connectTimeout: connections.connectDeadlineMs }),
   });
   opts.install(broker);
   broker.on('clientError', (client: Client, err: Error) => log(`mqtt: client ${client.id} error: ${err.message}`));
@@ -113,6 +124,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   // Self-check at start: fail now, not on the first device, if Aedes' internals moved.
   const probe = broker.handle(new PassThrough());
   try {
+    attachPacketGate(probe, { caps: packets, faults, log });
     opts.attach(probe);
   } finally {
     probe.close();
@@ -123,12 +135,19 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
+  const guard = createConnectionGuard(connections, faults, log);
   const accept = (conn: Duplex, req?: IncomingMessage) => {
     track(conn);
+    // LIM-014, LIM-015: counted (or refused) and timed before a byte is read
+    const address = req?.socket.remoteAddress ?? (conn as Socket).remoteAddress ?? '';
+    const connectRead = guard.admit(conn, address);
+    if (!connectRead) return;
     // AUTH-024: an unknown protocol level gets CONNACK 0x01 before Aedes ever parses the CONNECT.
     screenProtocolLevel(conn, (screened) => {
       try {
-        opts.attach(broker.handle(screened, req));
+        const client = broker.handle(screened, req);
+        attachPacketGate(client, { caps: packets, faults, log, onConnectRead: connectRead }); // LIM-016
+        opts.attach(client);
       } catch (err) {
         log(`mqtt: ${String(err)}`);
         screened.destroy();
@@ -144,6 +163,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 
   const wss = new WebSocketServer({
     noServer: true,
+    // ws buffers a whole frame before the packet gate sees it: no frame needs to be larger than the largest packet read
+    maxPayload: faults.has('no-packet-cap') ? 100 * 1024 * 1024 : MAX_SKIPPED_PUBLISH_BYTES + 1024,
     handleProtocols: (protocols) => WS_SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
   const upgradeRequired = (_req: IncomingMessage, res: ServerResponse) => {
@@ -167,7 +188,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       let stream: Duplex;
       try {
-        stream = mqttOverWebSocket(ws, opts.faults ?? new Set(), log);
+        stream = mqttOverWebSocket(ws, faults, log);
       } catch (err) {
         log(`mqtt: ${String(err)}`);
         return void ws.terminate();
@@ -179,11 +200,13 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   http.on('upgrade', upgrade);
 
   const secure = opts.secure;
-  const tlsServer = secure && createTlsServer(secure.tlsOptions, (socket: TLSSocket) => {
+  // a handshake that never completes is shed on the CONNECT deadline too, not after Node's default of 120 s
+  const handshakeTimeout = faults.has('no-connect-deadline') ? {} : { handshakeTimeout: connections.connectDeadlineMs };
+  const tlsServer = secure && createTlsServer({ ...secure.tlsOptions, ...handshakeTimeout }, (socket: TLSSocket) => {
     if (!secure.verify(socket)) return void socket.destroy();
     accept(socket);
   });
-  const https = secure && createHttpsServer(secure.wssOptions, upgradeRequired);
+  const https = secure && createHttpsServer({ ...secure.wssOptions, ...handshakeTimeout }, upgradeRequired);
   if (tlsServer && https && secure) {
     tlsServer.on('connection', (s: Socket) => track(s));
     tlsServer.on('tlsClientError', (err: Error) => log(`tls: handshake failed: ${err.message}`));
@@ -215,6 +238,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 
   return {
     broker,
+    get openConnections() {
+      return guard.open;
+    },
     mqttPort,
     wsPort,
     ...(tlsPort !== undefined ? { tlsPort } : {}),

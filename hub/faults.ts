@@ -113,6 +113,12 @@ export const FAULTS = {
   'gateway-result-wrong-type': 'gateway: the reply to unbind says type "bind" (as one doc example does)',
   'gateway-subdevice-as-gateway': "gateway: device services take a gateway's publish on a sub-device's topic as the gateway's own (shadow and OTA answer the gateway's topics)",
   'gateway-no-bind-limit': 'gateway: BindDevices binds more than 1500 sub-devices to one gateway',
+  'no-packet-cap': 'MQTT packets are read whole whatever size their fixed header declares (a 200 MB CONNECT is buffered before any check)',
+  'no-subscription-cap': 'SUBSCRIBE: a device may hold any number of subscriptions (none is refused with 0x80 for being one too many)',
+  'no-connection-cap': 'MQTT: sockets are accepted however many are open in total or from one address',
+  'no-connect-deadline': 'MQTT: a socket that sends no CONNECT is kept for 30 s (Aedes\' default) instead of the CONNECT deadline',
+  'login-timing-leak': 'MQTT login: an unknown product or device is refused before the device lookup and HMAC, so the CONNACK comes sooner than for a wrong signature',
+  'api-no-rate-limits': 'cloud API: requests are served however fast they come (no RequestLimitExceeded)',
 } as const satisfies Record<string, string>;
 
 export type FaultName = keyof typeof FAULTS;

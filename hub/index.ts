@@ -9,7 +9,12 @@ import type { Action } from './api/context.js';
 import { createApiServer } from './api/server.js';
 import { listen, startBroker, type RunningBroker } from './broker.js';
 import { FAULTS, parseFaults } from './faults.js';
-import { DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_PRODUCTS_PER_ACCOUNT } from './limits.js';
+import { DEFAULT_PACKET_CAPS } from './bounds/packet-gate.js';
+import { rateLimitActions } from './bounds/rates.js';
+import {
+  DEFAULT_API_RATES, DEFAULT_CONNECT_DEADLINE_MS, DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE, DEFAULT_PRODUCTS_PER_ACCOUNT,
+} from './limits.js';
 import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
@@ -63,6 +68,19 @@ export interface HubOptions {
   /** Also serve firmware downloads, and nothing else, on this port (80 gives URLs without a port) of firmwareHost (default: host). */
   firmwarePort?: number;
   firmwareHost?: string;
+  /** Open MQTT connections in total (default 50 000) and from one source address (default 1000); more are closed unread (LIM-014). */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** How long after a socket is accepted its whole CONNECT must have arrived (default 5000 ms, LIM-015). */
+  connectDeadlineMs?: number;
+  /** Subscriptions one device may hold (default 1000); a SUBSCRIBE past it gets 0x80 for the extra filters (LIM-013). */
+  maxSubscriptionsPerDevice?: number;
+  /**
+   * Cloud API requests per second per SecretId and action (API-035); default DEFAULT_API_RATES in hub/limits.ts
+   * (CreateDevice 100, CreateProduct 20, PublishRRPCMessage 20, PublishMessage 300). Actions not named are not limited;
+   * `{}` limits none.
+   */
+  apiRates?: Record<string, number>;
 }
 
 export interface RunningHub {
@@ -75,6 +93,17 @@ export interface RunningHub {
   clock: Clock;
   /** Where firmware download URLs start (no port when the firmware server is on the scheme's default port). */
   firmwareBaseUrl: string;
+  /** The resource bounds in force (hub/limits.ts defaults, or the options given). */
+  bounds: {
+    connectPacketBytes: number;
+    subscriptionsPerDevice: number;
+    connections: number;
+    connectionsPerAddress: number;
+    connectDeadlineMs: number;
+    apiRates: Record<string, number>;
+  };
+  /** MQTT sockets open now, as the connection bounds count them. */
+  readonly openConnections: number;
   close(): Promise<void>;
 }
 
@@ -105,6 +134,22 @@ function checkTimeout(name: string, value: number | undefined, fallback: number)
   const ms = value ?? fallback;
   if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new Error(`${name} must be an integer number of milliseconds from 1 to 600000 (got ${String(value)})`);
   return ms;
+}
+
+function checkCount(name: string, value: number | undefined, fallback: number, max = 10_000_000): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} must be an integer from 1 to ${max} (got ${String(value)})`);
+  return n;
+}
+
+function checkRates(value: Record<string, number> | undefined): Record<string, number> {
+  const rates = value ?? DEFAULT_API_RATES;
+  if (typeof rates !== 'object' || rates === null || Array.isArray(rates)) throw new Error('apiRates must be an object of action names to requests per second, e.g. { CreateDevice: 100 }');
+  for (const [action, rate] of Object.entries(rates)) {
+    if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(action)) throw new Error(`apiRates: ${JSON.stringify(action)} is not an action name (e.g. CreateDevice)`);
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > 1_000_000) throw new Error(`apiRates.${action} must be a number of requests per second above 0 and at most 1000000 (got ${String(rate)})`);
+  }
+  return { ...rates };
 }
 
 function checkQuota(name: string, value: number | undefined, fallback: number): number {
@@ -148,6 +193,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     ...(options.firmwareBaseUrl !== undefined ? { firmwareBaseUrl: checkFirmwareBaseUrl('firmwareBaseUrl', options.firmwareBaseUrl) } : {}),
     ...(options.firmwarePort !== undefined ? { firmwareListen: { host: options.firmwareHost ?? host, port: checkPort('firmwarePort', options.firmwarePort, 0) } } : {}),
   };
+  const bounds = {
+    packets: DEFAULT_PACKET_CAPS,
+    connections: {
+      maxConnections: checkCount('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS),
+      maxConnectionsPerAddress: checkCount('maxConnectionsPerAddress', options.maxConnectionsPerAddress, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+      connectDeadlineMs: checkTimeout('connectDeadlineMs', options.connectDeadlineMs, DEFAULT_CONNECT_DEADLINE_MS),
+    },
+  };
+  const maxSubscriptions = checkCount('maxSubscriptionsPerDevice', options.maxSubscriptionsPerDevice, DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE);
+  const apiRates = checkRates(options.apiRates);
   const clock = createClock(options.now ?? Date.now);
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
@@ -164,7 +219,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   try {
     const credentials = apiCredentials(registry, options);
     const sessions = new Sessions(registry, nowSeconds, log);
-    const acl = createAcl({ registry, sessions, faults, log });
+    const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
     let attach: ((client: import('aedes').Client) => void) | undefined;
     // TLS-019..TLS-021: the SDKs' device domains too, so clients that check the server name accept the hub given its CA.
     const certHosts = serverNames(host, options.tlsHostnames ?? [], !faults.has('tls-server-names-missing'));
@@ -178,6 +233,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       wsPort,
       hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks },
       faults,
+      bounds,
       install: (b) => {
         attach = acl.install(b);
         qos.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
@@ -193,7 +249,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       await service.start?.(hub);
       started.push(service);
     }
-    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, ...tables });
+    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
     https = createHttpsEndpoint({ plain: api, tlsOptions: serverOptions(tlsDeps, false), faults, log });
     const boundHttpsPort = await listen(https, httpsPort, host, 'the device HTTP endpoints over HTTPS');
@@ -221,6 +277,17 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       faults: [...faults],
       clock,
       firmwareBaseUrl: firmware,
+      bounds: {
+        connectPacketBytes: bounds.packets.connectBytes,
+        subscriptionsPerDevice: maxSubscriptions,
+        connections: bounds.connections.maxConnections,
+        connectionsPerAddress: bounds.connections.maxConnectionsPerAddress,
+        connectDeadlineMs: bounds.connections.connectDeadlineMs,
+        apiRates: { ...apiRates },
+      },
+      get openConnections() {
+        return runningBroker.openConnections;
+      },
       close() {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));

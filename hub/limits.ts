@@ -51,3 +51,57 @@ export const MAX_SUBDEVICES_PER_GATEWAY = 1500;
 export const GATEWAY_BIND_MAX_AGE_SECONDS = 600;
 /** Device entries one $gateway/operation request may carry; longer lists are not answered (a 16 KiB PUBLISH holds fewer anyway). */
 export const MAX_GATEWAY_REQUEST_DEVICES = 1500;
+
+// Resource bounds: what one client (or one source address) can make the hub read, hold or spend. The service documents
+// none of these numbers (it says "unlimited" subscriptions); each is hubcheck's choice, with the reason beside it.
+
+/**
+ * The largest CONNECT the hub reads, fixed header included. A legal login is about 320 bytes: fixed header 5, variable
+ * header 12 (MQIsdp), ClientId 2 + 58 (productId 10 + deviceName 48), username 2 + 58 + ";" + sdkappid 16 + ";" + connid 32
+ * + ";" + expiry 32, password 2 + 64 hex + ";hmacsha256". Will messages are not supported but tolerated, so the margin
+ * leaves room for a will on a 64-byte topic with about 1.6 KB of payload. A CONNECT declaring more is closed unread.
+ */
+export const MAX_CONNECT_PACKET_BYTES = 2048;
+/**
+ * Any other packet over 16 KiB ("MQTT 协议包大小 不超过16K字节", seed §1.1.4) is judged from its fixed header alone. A PUBLISH up
+ * to this many bytes is skipped unread and the connection kept (LIM-006); a larger one, or any other oversized packet, closes
+ * the connection. 256 KB is the packet size the newer S-FUNC page allows (protocol.md §11), so no client of either generation
+ * loses its connection for a message it may believe legal.
+ */
+export const MAX_SKIPPED_PUBLISH_BYTES = 256 * 1024;
+/**
+ * Subscriptions one device may hold (LIM-013). The service sets no limit (protocol.md §2.3), but each costs the hub about
+ * 2 KB that a flood of distinct filters would grow without end. An SDK device holds about 15 (its system topics and a few
+ * user topics); 1000 leaves room for gateways subscribing for their sub-devices. HubOptions.maxSubscriptionsPerDevice overrides.
+ */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE = 1000;
+/**
+ * Open MQTT connections from one source address (LIM-014), counted from the moment the socket is accepted. 1000 is far
+ * above one host's devices in the field, low enough that one process cannot hold thousands of idle sockets. Load tests from
+ * one loopback address raise it (HubOptions.maxConnectionsPerAddress; `hubcheck load` sizes it to the fleet).
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000;
+/** Open MQTT connections in total (LIM-014): each idle one costs tens of KB of buffers; past this, new sockets are closed at once. */
+export const DEFAULT_MAX_CONNECTIONS = 50_000;
+/**
+ * A socket whose whole CONNECT has not arrived this long after it was accepted is closed (LIM-015). The SDKs send the
+ * CONNECT at once; Aedes' own default of 30 s let slow or silent sockets hold a slot for half a minute.
+ */
+export const DEFAULT_CONNECT_DEADLINE_MS = 5000;
+/**
+ * A refused MQTT login is answered no sooner than this after its check began (AUTH-029). The checks of an unknown
+ * product, an unknown device and a wrong signature already do the same lookups and HMAC; the floor hides what differs
+ * (tens of µs) under a timer whose jitter does not depend on the case. Accepted logins are not delayed.
+ */
+export const LOGIN_REFUSAL_FLOOR_MS = 2;
+/**
+ * Cloud API requests per second per (SecretId, action) (API-035, protocol.md §9.6): CreateDevice 100/s (the seed's figure,
+ * which wins over the 2021 page's 20/s), CreateProduct and PublishRRPCMessage 20/s, PublishMessage 300/s. Other actions
+ * document no rate and are not limited. A token bucket holding one second's worth absorbs bursts up to the rate.
+ */
+export const DEFAULT_API_RATES: Readonly<Record<string, number>> = {
+  CreateDevice: 100,
+  CreateProduct: 20,
+  PublishRRPCMessage: 20,
+  PublishMessage: 300,
+};

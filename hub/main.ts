@@ -47,6 +47,17 @@ const USAGE = `usage: hubcheck hub [options]
   --target-file FILE   write a hubcheck target descriptor for this hub (for hubcheck run --target FILE)
   --test-clock         serve the test-only cloud action AdvanceTestClock (for hubcheck's 24 h tests)
   --offline-pace MS    interval between stored messages resent after a reconnect (default 500)
+  --max-connections N  open MQTT connections in total; more are closed unread (default 50000; env HUB_MAX_CONNECTIONS)
+  --max-connections-per-address N
+                       open MQTT connections from one source address (default 1000; raise it for load tests from one
+                       address; env HUB_MAX_CONNECTIONS_PER_ADDRESS)
+  --connect-deadline MS
+                       a socket's whole CONNECT must arrive within MS of opening (default 5000; env HUB_CONNECT_DEADLINE)
+  --max-subscriptions N
+                       subscriptions one device may hold (default 1000; env HUB_MAX_SUBSCRIPTIONS)
+  --api-rate ACTION=N  cloud API requests per second for ACTION; repeatable, and the rates given replace the defaults
+                       (CreateDevice=100, CreateProduct=20, PublishRRPCMessage=20, PublishMessage=300); --api-rate none
+                       limits no action (env HUB_API_RATES, comma-separated)
   --verbose            log every refusal and connection
 faults:
 ${describeFaults()}`;
@@ -59,6 +70,23 @@ function port(flag: string, value: string): number {
 function millis(flag: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600_000) throw new UsageError(`${flag} must be a number of milliseconds from 1 to 600000 (got "${value}")`);
   return Number(value);
+}
+
+function count(flag: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000_000) throw new UsageError(`${flag} must be a whole number from 1 to 10000000 (got "${value}")`);
+  return Number(value);
+}
+
+/** `ACTION=N` pairs (or `none`) into a rates table; the pairs given replace the default table. */
+function apiRates(flag: string, values: readonly string[]): Record<string, number> {
+  const rates: Record<string, number> = {};
+  for (const v of values) {
+    if (v === 'none') continue;
+    const m = /^([A-Z][A-Za-z0-9]{0,63})=(\d+(?:\.\d+)?)$/.exec(v);
+    if (!m || Number(m[2]) <= 0) throw new UsageError(`${flag} ${v}: expected ACTION=N with N requests per second above 0, e.g. CreateDevice=100, or none`);
+    rates[m[1]!] = Number(m[2]);
+  }
+  return rates;
 }
 
 function serverName(flag: string, value: string): string {
@@ -107,6 +135,12 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if (env['HUB_SECRET_ID']) options.secretId = env['HUB_SECRET_ID'];
   if (env['HUB_SECRET_KEY']) options.secretKey = env['HUB_SECRET_KEY'];
   if (env['HUB_RRPC_TIMEOUT']) options.rrpcTimeoutMs = millis('HUB_RRPC_TIMEOUT', env['HUB_RRPC_TIMEOUT']);
+  if (env['HUB_MAX_CONNECTIONS']) options.maxConnections = count('HUB_MAX_CONNECTIONS', env['HUB_MAX_CONNECTIONS']);
+  if (env['HUB_MAX_CONNECTIONS_PER_ADDRESS']) options.maxConnectionsPerAddress = count('HUB_MAX_CONNECTIONS_PER_ADDRESS', env['HUB_MAX_CONNECTIONS_PER_ADDRESS']);
+  if (env['HUB_CONNECT_DEADLINE']) options.connectDeadlineMs = millis('HUB_CONNECT_DEADLINE', env['HUB_CONNECT_DEADLINE']);
+  if (env['HUB_MAX_SUBSCRIPTIONS']) options.maxSubscriptionsPerDevice = count('HUB_MAX_SUBSCRIPTIONS', env['HUB_MAX_SUBSCRIPTIONS']);
+  if (env['HUB_API_RATES']) options.apiRates = apiRates('HUB_API_RATES', env['HUB_API_RATES'].split(',').map((r) => r.trim()).filter(Boolean));
+  const rateFlags: string[] = [];
   if (env['HUB_HTTPS_PORT']) options.httpsPort = port('HUB_HTTPS_PORT', env['HUB_HTTPS_PORT']);
   const tlsHostnames = (env['HUB_TLS_HOSTNAMES'] ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => serverName('HUB_TLS_HOSTNAMES', h));
   const printHosts: string[] = [];
@@ -153,6 +187,11 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--rrpc-timeout': options.rrpcTimeoutMs = millis(flag, value()); break;
       case '--test-clock': options.testClock = true; break;
       case '--offline-pace': { const v = value(); if (!/^\d+$/.test(v) || Number(v) > 60_000) throw new UsageError(`--offline-pace must be a number of milliseconds from 0 to 60000 (got "${v}")`); options.offlinePaceMs = Number(v); break; }
+      case '--max-connections': options.maxConnections = count(flag, value()); break;
+      case '--max-connections-per-address': options.maxConnectionsPerAddress = count(flag, value()); break;
+      case '--connect-deadline': options.connectDeadlineMs = millis(flag, value()); break;
+      case '--max-subscriptions': options.maxSubscriptionsPerDevice = count(flag, value()); break;
+      case '--api-rate': rateFlags.push(value()); break;
       case '--verbose': verbose = true; break;
       case '--target-file': targetFile = value(); break;
       case '--help': case '-h': help = true; break;
@@ -166,6 +205,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
     throw new UsageError('--secret-id and --secret-key must be given together (or neither, to generate them)');
   }
   options.faults = faults;
+  if (rateFlags.length) options.apiRates = apiRates('--api-rate', rateFlags);
   if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('--ca-cert and --ca-key must be given together (or neither, to use the hub\'s own CA)');
   if (caCert !== undefined && caKey !== undefined) options.tls = { caCert, caKey };
   if (tlsHostnames.length) options.tlsHostnames = tlsHostnames;

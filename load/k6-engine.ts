@@ -67,7 +67,12 @@ export async function runK6(o: K6Options): Promise<{ report: LoadReport; paths: 
   if (!K6_SCENARIOS.includes(o.scenario)) throw new HubcheckError('BAD_OPTION', `--engine k6: no k6 script for ${o.scenario}; k6 scripts exist for ${K6_SCENARIOS.join(', ')} (load/k6/)`);
   const k6 = findK6();
   if (!k6) throw new HubcheckError('BAD_OPTION', '--engine k6: no k6 binary with xk6-mqtt found (K6_BIN, ~/.cache/hubcheck/k6/k6 or PATH); bring a k6 built with xk6-mqtt (see docs/k6-operator.md) or use --engine fleet');
-  const descriptor: TargetDescriptor = o.target ? loadDescriptor(o.target) : { launcher: 'embedded', embedded: { devicesPerProduct: 1_000_000 } };
+  // as the fleet engine: the embedded hub's resource bounds and API rates do not limit a load run
+  const descriptor: TargetDescriptor = o.target ? loadDescriptor(o.target) : {
+    launcher: 'embedded',
+    embedded: { devicesPerProduct: 1_000_000, maxConnections: 1_000_000 },
+    limits: { connectionsPerAddress: 1_000_000, apiRates: {} },
+  };
   if (descriptor.launcher === 'external') checkLoopback('endpoints.mqtt', descriptor.endpoints!.mqtt!);
   const launched = await launch(descriptor);
   const target = launched.target;

@@ -139,7 +139,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadOutcome> {
   const scenario = seg.scenario;
   const localAddresses = o.localAddresses ?? ['127.0.0.1'];
   for (const a of localAddresses) if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)) throw bad(`--local-addresses: ${a} is not a 127.x.y.z address`);
-  const descriptor: TargetDescriptor = o.target ? loadDescriptor(o.target) : { launcher: 'embedded', embedded: { devicesPerProduct: 1_000_000 } };
+  // The embedded hub takes the whole fleet from one address at whatever API rate the scenario drives, so its resource
+  // bounds are sized to the fleet and its API rates lifted: a load run measures the hub, not its abuse guards.
+  const fleetConnections = scenario.devices + 1000;
+  const descriptor: TargetDescriptor = o.target ? loadDescriptor(o.target) : {
+    launcher: 'embedded',
+    embedded: { devicesPerProduct: 1_000_000, maxConnections: Math.max(50_000, fleetConnections) },
+    limits: { connectionsPerAddress: fleetConnections, apiRates: {} },
+  };
   if (descriptor.launcher === 'external') {
     checkLoopback('endpoints.mqtt', descriptor.endpoints!.mqtt!);
     checkLoopback('endpoints.api', descriptor.endpoints!.api!);

@@ -21,17 +21,22 @@ export const AREAS = {
     what: 'MQTT login: username/password parsing, HMAC, CONNECT checks, sessions',
     mutate: ['hub/auth/**/*.ts'],
     // sessions.ts also answers "is this device online" for the cloud API (DescribeDevice's Online)
-    suites: ['suites/auth.test.ts', 'suites/websocket.test.ts', 'suites/mqtt-core/login.test.ts', 'suites/cloud-api-resources.test.ts'],
+    suites: ['suites/auth.test.ts', 'suites/websocket.test.ts', 'suites/mqtt-core/login.test.ts', 'suites/resources.test.ts', 'suites/cloud-api-resources.test.ts'],
   },
   acl: {
     what: 'topic classes, PUBLISH and SUBSCRIBE decisions, the SUBSCRIBE/UNSUBSCRIBE gate',
     mutate: ['hub/acl/**/*.ts'],
-    suites: ['suites/acl.test.ts', 'suites/wildcards.test.ts', 'suites/mqtt-core/wildcards.test.ts', 'suites/limits.test.ts'],
+    suites: ['suites/acl.test.ts', 'suites/wildcards.test.ts', 'suites/mqtt-core/wildcards.test.ts', 'suites/limits.test.ts', 'suites/resources.test.ts'],
   },
   limits: {
     what: 'hub/limits.ts and every line elsewhere in hub/ that enforces one of its limits',
     mutate: ['hub/limits.ts'], // + the lines limitLines() finds
     suites: ['suites/limits.test.ts'], // + the suites of the areas those lines are in
+  },
+  bounds: {
+    what: 'resource bounds: packet sizes judged from the fixed header, connections per address and in total, the CONNECT deadline, cloud API rates',
+    mutate: ['hub/bounds/**/*.ts'],
+    suites: ['suites/resources.test.ts', 'suites/limits.test.ts', 'suites/cloud-api-rates.test.ts', 'suites/websocket.test.ts'],
   },
   qos: {
     what: 'persistent sessions, stored messages, the QoS 1 outbox, the test clock action',
@@ -96,7 +101,7 @@ export const AREAS = {
   'cloud-api': {
     what: 'the cloud API server, TC3 signatures, parameters, the registry actions, PublishMessage',
     mutate: ['hub/api/**/*.ts', 'hub/registry/**/*.ts', 'hub/services/publish/**/*.ts'],
-    suites: ['suites/cloud-api.test.ts', 'suites/cloud-api-signing.test.ts', 'suites/cloud-api-resources.test.ts', 'suites/cloud-api-quota.test.ts', 'suites/cloud-sdk.test.ts', 'suites/qos-sessions.test.ts', 'suites/auth.test.ts'],
+    suites: ['suites/cloud-api.test.ts', 'suites/cloud-api-signing.test.ts', 'suites/cloud-api-resources.test.ts', 'suites/cloud-api-quota.test.ts', 'suites/cloud-api-rates.test.ts', 'suites/cloud-sdk.test.ts', 'suites/qos-sessions.test.ts', 'suites/auth.test.ts'],
   },
   rules: {
     what: 'the rules engine: SQL, evaluation, republish and forward actions, cloud actions',

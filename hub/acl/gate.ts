@@ -62,6 +62,8 @@ export interface GateDeps {
   publish: PublishPolicy;
   faults: Faults;
   log: (line: string) => void;
+  /** Subscriptions one device may hold: a filter that would take it past this gets 0x80 (LIM-013). */
+  maxSubscriptions: number;
 }
 
 /** The context a filter is judged in: the client's own, or (GW-012) that of the sub-device the filter names while it is online through this gateway. */
@@ -72,7 +74,7 @@ export function subscribeContext(sessions: Sessions, registry: Registry, faults:
 }
 
 export function createGate(deps: GateDeps): (client: Client) => void {
-  const { broker, sessions, registry, publish, faults, log, queued } = deps;
+  const { broker, sessions, registry, publish, faults, log, queued, maxSubscriptions } = deps;
   const maxLevels = (broker as unknown as BrokerInternals).maxTopicLevels ?? 100;
 
   function grantedQos(requested: number): 0 | 1 | 2 {
@@ -94,6 +96,9 @@ export function createGate(deps: GateDeps): (client: Client) => void {
     if (!sessions.get(client)) return;
     const granted: number[] = [];
     const add: { topic: string; qos: 0 | 1 | 2 }[] = [];
+    const held = (client as unknown as ClientInternals).subscriptions ?? {};
+    let count = Object.keys(held).length;
+    const adding = new Set<string>();
     for (const { topic, qos } of subs) {
       const d = decideSubscribe(subscribeContext(sessions, registry, faults, client, topic)!, topic);
       if (!d.granted) {
@@ -101,6 +106,15 @@ export function createGate(deps: GateDeps): (client: Client) => void {
         granted.push(SUBACK_FAILURE);
         continue;
       }
+      // LIM-013: only subscriptions the device does not hold yet count towards the cap
+      const fresh = d.subscriptions.filter((t) => !Object.hasOwn(held, t) && !adding.has(t));
+      if (count + fresh.length > maxSubscriptions && fresh.length > 0 && !faults.has('no-subscription-cap')) {
+        log(`mqtt: SUBSCRIBE ${JSON.stringify(topic)} by ${client.id} refused: it holds ${count} subscriptions, the most is ${maxSubscriptions}`);
+        granted.push(SUBACK_FAILURE);
+        continue;
+      }
+      count += fresh.length;
+      for (const t of fresh) adding.add(t);
       const qosGranted = grantedQos(qos);
       granted.push(qosGranted);
       for (const t of d.subscriptions) add.push({ topic: t, qos: qosGranted });

@@ -13,6 +13,8 @@ export interface AclDeps {
   sessions: Sessions;
   faults: Faults;
   log: (line: string) => void;
+  /** Subscriptions one device may hold (LIM-013). */
+  maxSubscriptions: number;
 }
 
 export interface Acl {
@@ -37,7 +39,7 @@ export function createAcl(deps: AclDeps): Acl {
     },
     install(broker) {
       publish.install(broker);
-      return createGate({ broker, queued, sessions: deps.sessions, registry: deps.registry, publish, faults: deps.faults, log: deps.log });
+      return createGate({ broker, queued, sessions: deps.sessions, registry: deps.registry, publish, faults: deps.faults, log: deps.log, maxSubscriptions: deps.maxSubscriptions });
     },
   };
 }

@@ -147,10 +147,6 @@ export function createPublishPolicy(deps: PublishPolicyDeps): PublishPolicy {
     let verdict: PublishDecision;
     try {
       const size = encodedPacketSize((packet as { length?: number }).length ?? 0);
-      if (faults.has('close-on-oversize-publish') && size > MAX_PUBLISH_PACKET_BYTES) {
-        log(`mqtt: closing ${client.id}: PUBLISH of ${size} bytes (fault close-on-oversize-publish)`);
-        return callback(new Error(`PUBLISH of ${size} bytes is over ${MAX_PUBLISH_PACKET_BYTES}`));
-      }
       // GW-012: a gateway publishes a sub-device's topics with the sub-device's classes while it is online through it
       const actor = actingSession(session, packet.topic);
       verdict = decidePublish(publishClasses(actor), packet.topic, size, faults, actor);

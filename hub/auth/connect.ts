@@ -1,8 +1,10 @@
 // CONNECT policy: the login checks of access-rules §1 in their order, wired into Aedes' preConnect and authenticate hooks.
 
 import type { AedesOptions, Client, ConnectPacket } from 'aedes';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Faults } from '../faults.js';
-import { MAX_KEEPALIVE_SECONDS } from '../limits.js';
+import { LOGIN_REFUSAL_FLOOR_MS, MAX_KEEPALIVE_SECONDS } from '../limits.js';
 import type { Registry } from '../registry/index.js';
 import { CLIENT_ID_RE, parsePassword, parseUsername, verifyToken } from './credentials.js';
 import { transportLogin } from '../tls/login.js';
@@ -51,6 +53,8 @@ export function remoteAddress(client: Client): string {
 export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions, 'preConnect' | 'authenticate'> {
   const { registry, sessions, faults, nowMs, log } = deps;
   const seen = new WeakMap<Client, ConnectInfo>();
+  /** The key logins of unknown devices are checked against (AUTH-029): a PSK of the usual length no one knows. */
+  const dummyPsk = randomBytes(16).toString('base64');
   /** Only with the fault `reenabled-device-refused`: devices once refused as disabled, never forgotten (a stale cache). */
   const refusedAsDisabled = new Set<string>();
 
@@ -77,16 +81,22 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
     }
     const productId = id[1]!;
     const deviceName = id[2]!;
+    if (faults.has('login-timing-leak')) {
+      // the fault: an unknown product or device is refused before the device lookup and the HMAC a real one costs
+      const product = registry.getProduct(productId);
+      if (!product || !registry.getDevice(productId, deviceName)) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown product or device');
+    }
+    // AUTH-029: the same lookups and the same HMAC, against a dummy key when there is no device, whatever is unknown,
+    // so the time to the CONNACK does not tell which devices exist; the verdicts then keep the access-rules §1 order.
     const product = registry.getProduct(productId);
-    const device = product && registry.getDevice(productId, deviceName);
+    const device = registry.getDevice(productId, deviceName);
+    const psk = device?.psk ?? dummyPsk;
+    // AUTH-017: the key is the decoded PSK; the fault also takes the Base64 text's bytes as a key
+    const signed = verifyToken(psk, username, sent)
+      || (faults.has('accept-psk-text-as-key') && verifyToken(psk, username, sent, Buffer.from(psk, 'utf8')));
     if (!product || !device) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown product or device');
-    if (!faults.has('accept-bad-signature')) {
-      // AUTH-017: the key is the decoded PSK; the fault also takes the Base64 text's bytes as a key
-      const signed = device.psk !== null && (verifyToken(device.psk, username, sent)
-        || (faults.has('accept-psk-text-as-key') && verifyToken(device.psk, username, sent, Buffer.from(device.psk, 'utf8'))));
-      if (!signed) {
-        return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `wrong ${sent.method} signature`); // AUTH signature
-      }
+    if (!faults.has('accept-bad-signature') && (device.psk === null || !signed)) {
+      return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `wrong ${sent.method} signature`); // AUTH signature
     }
     if (!faults.has('ignore-expiry') && fields.expiry < BigInt(Math.floor(nowMs() / 1000))) {
       return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, `expiry ${fields.expiry} is in the past`); // AUTH expiry
@@ -116,6 +126,7 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
     },
 
     authenticate(client, username, password, callback) {
+      const started = performance.now();
       const info = seen.get(client) ?? { clientId: client.id ?? '', keepalive: 0 };
       let verdict: Refusal | Login;
       try {
@@ -127,7 +138,17 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
       if ('returnCode' in verdict) {
         if (faults.has('uniform-refusal-code')) verdict = { ...verdict, returnCode: CONNACK.BAD_USERNAME_OR_PASSWORD };
         log(`mqtt: refused ${JSON.stringify(info.clientId)} with CONNACK ${verdict.returnCode}: ${verdict.reason}`);
-        callback(Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode }), null);
+        const refusal = Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode });
+        if (faults.has('login-timing-leak')) return void callback(refusal, null);
+        // AUTH-029: every refusal is answered the same time after the check began; what is left of the checks' own
+        // differences (rows read and parsed for a real device, none for an unknown one) hides under the floor
+        const answer = () => {
+          const left = LOGIN_REFUSAL_FLOOR_MS - (performance.now() - started);
+          // timers run on the loop's cached clock and may fire a little early: wait again for what is left
+          if (left > 0) setTimeout(answer, left);
+          else callback(refusal, null);
+        };
+        answer();
         return;
       }
       sessions.bind(client, verdict.productId, verdict.deviceName, remoteAddress(client));

@@ -72,4 +72,7 @@ export const auth = {
     statement: 'On a target that names credentials, a CONNECT with a wrong password is refused with CONNACK 0x04 or 0x05.', tags: ['negative'] },
   'AUTH-028': { level: 'MUST', capability: 'plain-login', source: 'MQTT 3.1.1 §3.1.3.1 (plain-broker profile)', title: 'Any short alphanumeric ClientId is accepted',
     statement: 'A CONNECT whose ClientId is 1–23 characters of [0-9a-zA-Z] is accepted regardless of its form.' },
+  'AUTH-029': { level: 'SHOULD', capability: 'signed-login', source: 'access-rules.md §1; hubcheck', title: 'Refusal times do not tell which devices exist',
+    statement: 'The time from CONNECT to the refusing CONNACK is the same, within measurement noise, for a real device with a wrong signature, an unknown device of a real product and an unknown product; the CONNACK codes stay those of AUTH-019.',
+    choice: 'The reference hub looks up the product and the device and computes the HMAC (against a dummy key when there is no device) on every login, and answers every refusal no sooner than 2 ms after its check began, which hides the rest (rows read for a real device). Tested as the median of paired differences over interleaved logins, against 100 µs or four standard errors, whichever is larger (finer leaks drown in a shared machine\'s noise).', tags: ['unconfirmed', 'negative'] },
 } as const satisfies Record<string, Requirement>;

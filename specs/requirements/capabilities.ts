@@ -24,7 +24,9 @@ export const CAPABILITIES = {
   'persistent-sessions': 'CleanSession = 0: SessionPresent, subscriptions and QoS 1 messages kept across connections',
   'offline-queue': 'IoT Hub offline-message rules: at most 150 stored messages per device, redelivered at 500 ms intervals',
   'inflight-window': 'at most 150 QoS 1 messages awaiting the device\'s PUBACK at a time',
-  'rate-limits': 'documented rate limits: 1 CONNECT per 5 s per device, 30/50 messages per second up/down, per-action cloud API rates',
+  'rate-limits': 'documented device rate limits: 1 CONNECT per 5 s per device, 30/50 messages per second up/down',
+  'api-rate-limits': 'per-action cloud API request rates answered with RequestLimitExceeded (the documented rates, or those the target declares in limits.apiRates)',
+  'resource-bounds': 'bounds on what one client can make the hub read or hold: packet sizes judged from the fixed header, subscriptions per device, connections per source address, a CONNECT deadline (the numbers are the target\'s declared limits)',
   'test-clock': 'the target\'s clock can be advanced by the harness, for limits measured in hours or days (24 h session and message expiry)',
   // device services
   'shadow': 'device shadow over $shadow topics plus UpdateDeviceShadow / DescribeDeviceShadow',

@@ -88,9 +88,9 @@ export const cloudApi = {
     statement: 'CreateTask with TaskType "PublishMessage" or "UpdateShadow", a DeviceNameFilter regex and ScheduleTimeInSeconds applies the message or desired state to every matching device, and DescribeTask reports its progress.',
     choice: 'Optional in hubcheck: the reference hub does not implement tasks and answers InvalidAction (API-028).', tags: ['unconfirmed'] },
   // new: rates
-  'API-035': { level: 'SHOULD', capability: 'rate-limits', source: 'seed §1.7.1.1; protocol.md §9.6', title: 'Per-action request rates',
-    statement: 'Requests beyond an action\'s rate (CreateDevice 100/s per the seed, CreateProduct and PublishRRPCMessage 20/s, PublishMessage 300/s) get RequestLimitExceeded.',
-    choice: 'The seed\'s 100/s for CreateDevice wins over the 2021 page\'s 20/s; the reference hub uses a token bucket per (account, action) (protocol.md §9.6 RECOMMENDATION), switched on with its rate limits.', tags: ['unconfirmed'] },
+  'API-035': { level: 'SHOULD', capability: 'api-rate-limits', source: 'seed §1.7.1.1; protocol.md §9.6', title: 'Per-action request rates',
+    statement: 'Requests beyond an action\'s rate (CreateDevice 100/s per the seed, CreateProduct and PublishRRPCMessage 20/s, PublishMessage 300/s, or the rates the target declares in limits.apiRates) get RequestLimitExceeded, and the action is served again once the rate allows.',
+    choice: 'The seed\'s 100/s for CreateDevice wins over the 2021 page\'s 20/s; the reference hub uses a token bucket per (account, action) holding one second\'s worth (protocol.md §9.6 RECOMMENDATION) and limits no other action. hubcheck starts it with only PublishRRPCMessage limited, since the suites provision faster than the documented CreateProduct/CreateDevice rates.', tags: ['unconfirmed', 'negative'] },
   'API-036': { level: 'SHOULD', capability: 'cloud-api', source: 'protocol.md §11 (S-PREP)', title: 'Product descriptions are limited to 500 characters',
     statement: 'CreateProduct with a ProductProperties.ProductDescription longer than 500 characters fails with InvalidParameterValue.',
     choice: 'The 0–500 bound is the console\'s; the API documents none, and the reference hub applies the console rule.', tags: ['unconfirmed', 'boundary', 'negative'] },

@@ -110,6 +110,12 @@ export class Device {
     return (ack as { granted: number[] }).granted[0] ?? 0x80;
   }
 
+  /** SUBSCRIBE several filters in one packet; resolves with one SUBACK return code per filter. */
+  async subscribeAll(filters: readonly string[], qos: 0 | 1 | 2 = 1): Promise<number[]> {
+    const ack = await this.request({ cmd: 'subscribe', subscriptions: filters.map((topic) => ({ topic, qos })) }, 'SUBACK');
+    return (ack as { granted: number[] }).granted;
+  }
+
   async unsubscribe(filter: string): Promise<void> {
     await this.request({ cmd: 'unsubscribe', unsubscriptions: [filter] }, 'UNSUBACK');
   }

@@ -19,3 +19,8 @@ export const MAX_PRODUCTS = 2000;
 export const MAX_DEVICES_PER_PRODUCT = 1_000_000;
 /** RRPC answer timeout (seed §1.3.2 "RRPC 请求10s超时", limits table; the developer doc's 4 s loses: the seed wins). */
 export const RRPC_TIMEOUT_MS = 10_000;
+/**
+ * Cloud API requests per second per action and account (protocol.md §9.6; CreateDevice's 100/s is the seed's, §1.7.1.1,
+ * which wins over the 2021 page's 20/s). Other actions document no rate.
+ */
+export const API_RATES: Readonly<Record<string, number>> = { CreateDevice: 100, CreateProduct: 20, PublishRRPCMessage: 20, PublishMessage: 300 };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { HubcheckError } from '../errors.js';
+import type { ResourceBounds } from './resolved.js';
 
 export type Launcher = 'embedded' | 'external' | 'process' | 'container';
 
@@ -22,8 +23,8 @@ export interface TargetDescriptor {
   tls?: { ca: string };
   cloudApi?: { secretId: string; secretKey: string; region?: string; signedHost?: string };
   capabilities?: { missing?: string[]; extra?: string[] };
-  limits?: { topicBytes?: number; packetBytes?: number; keepaliveMaxSeconds?: number; devicesPerProduct?: number; rrpcTimeoutMs?: number; offlinePaceMs?: number };
-  embedded?: { faults?: string[]; devicesPerProduct?: number };
+  limits?: { topicBytes?: number; packetBytes?: number; keepaliveMaxSeconds?: number; devicesPerProduct?: number; rrpcTimeoutMs?: number; offlinePaceMs?: number } & ResourceBounds;
+  embedded?: { faults?: string[]; devicesPerProduct?: number; maxConnections?: number };
   process?: { command: string; args?: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; readyTimeoutMs?: number; stopTimeoutMs?: number };
   container?: { image: string; env?: Record<string, string>; command?: string[]; files?: Record<string, string>; network?: 'bridge' | 'host'; ready?: ReadySpec; readyTimeoutMs?: number };
   /** How suites get devices: through the cloud API (default), made up (the hub accepts any), or from `fixtures`. */

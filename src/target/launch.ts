@@ -6,6 +6,7 @@ import { loadDescriptor, type TargetDescriptor } from './descriptor.js';
 import { effectiveCapabilities } from './capabilities.js';
 import { resolveDescribed, type Endpoints } from './described.js';
 import { DEFAULT_LIMITS, type ResolvedTarget } from './resolved.js';
+import { EMBEDDED_API_RATES, EMBEDDED_CONNECT_DEADLINE_MS, EMBEDDED_CONNECTIONS_PER_ADDRESS, EMBEDDED_SUBSCRIPTIONS_PER_DEVICE } from './embedded-bounds.js';
 import { dockerDescriptor, isDockerShortcut } from './shortcut.js';
 
 export interface LaunchedTarget {
@@ -22,7 +23,7 @@ export interface LaunchedTarget {
  * profile without these, so their requirements show as not applicable rather than failed.
  */
 export const REFERENCE_HUB_MISSING = [
-  'rate-limits',
+  'rate-limits', // device connect and message rates; the cloud API's rates are api-rate-limits, which it offers
 ];
 
 /** Devices per product in the embedded hub: small enough that the quota test reaches it in a second. */
@@ -77,10 +78,19 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
   const faults = d.embedded?.faults ?? [];
   const rrpcTimeoutMs = d.limits?.rrpcTimeoutMs ?? (long ? DEFAULT_LIMITS.rrpcTimeoutMs : EMBEDDED_RRPC_TIMEOUT_MS);
   const offlinePaceMs = d.limits?.offlinePaceMs ?? (long ? DEFAULT_LIMITS.offlinePaceMs : EMBEDDED_OFFLINE_PACE_MS);
+  const bounds = {
+    subscriptionsPerDevice: d.limits?.subscriptionsPerDevice ?? EMBEDDED_SUBSCRIPTIONS_PER_DEVICE,
+    connectionsPerAddress: d.limits?.connectionsPerAddress ?? EMBEDDED_CONNECTIONS_PER_ADDRESS,
+    connectDeadlineMs: d.limits?.connectDeadlineMs ?? EMBEDDED_CONNECT_DEADLINE_MS,
+    apiRates: d.limits?.apiRates ?? EMBEDDED_API_RATES,
+  };
   let hub;
   try {
     hub = await startHub({
       faults, quotas: { devicesPerProduct }, rrpcTimeoutMs, testClock: true, offlinePaceMs,
+      maxSubscriptionsPerDevice: bounds.subscriptionsPerDevice, maxConnectionsPerAddress: bounds.connectionsPerAddress,
+      connectDeadlineMs: bounds.connectDeadlineMs, apiRates: bounds.apiRates,
+      ...(d.embedded?.maxConnections !== undefined ? { maxConnections: d.embedded.maxConnections } : {}),
       ...(firmwareHost ? { firmwarePort: 80, firmwareHost } : {}),
     });
   } catch (e) {
@@ -98,7 +108,7 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
         missing: [...new Set([...REFERENCE_HUB_MISSING, ...(firmwareHost ? [] : ['firmware-default-port']), ...(d.capabilities?.missing ?? [])])],
         extra: d.capabilities?.extra,
       }, 'embedded target'),
-      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs },
+      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs, ...bounds, connectPacketBytes: hub.bounds.connectPacketBytes },
       faults,
       claimedLimits: Object.keys(d.limits ?? {}),
     },

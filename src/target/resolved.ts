@@ -14,7 +14,7 @@ export interface ResolvedTarget {
   cloudApi: { secretId: string; secretKey: string; region: string; signedHost?: string };
   /** Every capability the target offers (profile − missing + extra): a requirement applies iff its capability is here. */
   capabilities: string[];
-  limits: { topicBytes: number; packetBytes: number; keepaliveMaxSeconds: number; devicesPerProduct: number; rrpcTimeoutMs: number; offlinePaceMs: number };
+  limits: { topicBytes: number; packetBytes: number; keepaliveMaxSeconds: number; devicesPerProduct: number; rrpcTimeoutMs: number; offlinePaceMs: number } & ResourceBounds;
   /** Faults switched on in an embedded reference hub (selftest). */
   faults: string[];
   /** How suites get devices (default cloud-api): made up for a hub that accepts any (any), or the descriptor's fixtures. */
@@ -28,6 +28,23 @@ export interface ResolvedTarget {
   reportDir?: string;
   /** Limit fields the descriptor stated explicitly (the probe holds the target to these, and to those its capabilities imply). */
   claimedLimits?: string[];
+}
+
+/**
+ * Resource bounds a target declares (limits.*): the service documents no numbers for them, so their tests apply only to a
+ * target that states its own (the embedded reference hub states its). apiRates falls back to the documented rates.
+ */
+export interface ResourceBounds {
+  /** The largest CONNECT the hub reads; one declaring more is closed unread. */
+  connectPacketBytes?: number;
+  /** Subscriptions one device may hold; a SUBSCRIBE past it gets 0x80 for the extra filters. */
+  subscriptionsPerDevice?: number;
+  /** Open MQTT connections from one source address; the next is closed before its CONNECT is read. */
+  connectionsPerAddress?: number;
+  /** How long after a socket opens its whole CONNECT must have arrived. */
+  connectDeadlineMs?: number;
+  /** Cloud API requests per second per action (per account); actions not named are not limited. */
+  apiRates?: Record<string, number>;
 }
 
 export const DEFAULT_LIMITS: ResolvedTarget['limits'] = {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { HubcheckError } from '../errors.js';
 import type { TargetDescriptor } from './descriptor.js';
+import { REFERENCE_HUB_BOUND_FLAGS, REFERENCE_HUB_BOUND_LIMITS } from './embedded-bounds.js';
 
 export const DOCKER_PREFIX = 'docker:';
 
@@ -65,7 +66,7 @@ export async function dockerDescriptor(target: string, missing: readonly string[
       // Short RRPC and offline pacing, as the embedded hub runs, for quick tests. No test clock: advancing
       // the clock of a hub that every suite file shares (24 h tests) would put later signatures and
       // certificates out of date; those tests are not applicable here (see capabilities below).
-      command: ['--rrpc-timeout', String(RRPC_TIMEOUT_MS), '--offline-pace', String(OFFLINE_PACE_MS)],
+      command: ['--rrpc-timeout', String(RRPC_TIMEOUT_MS), '--offline-pace', String(OFFLINE_PACE_MS), ...REFERENCE_HUB_BOUND_FLAGS],
       ready: { log: REFERENCE_HUB_READY },
     },
     endpoints: {
@@ -74,7 +75,7 @@ export async function dockerDescriptor(target: string, missing: readonly string[
       https: `https://127.0.0.1:${https}`,
     },
     tls: { ca: ca.cert },
-    limits: { rrpcTimeoutMs: RRPC_TIMEOUT_MS, offlinePaceMs: OFFLINE_PACE_MS },
+    limits: { rrpcTimeoutMs: RRPC_TIMEOUT_MS, offlinePaceMs: OFFLINE_PACE_MS, ...REFERENCE_HUB_BOUND_LIMITS },
     cloudApi: { secretId, secretKey },
     // The image is the reference hub: it claims what the embedded one does, less the test clock.
     capabilities: { missing: [...new Set([...missing, 'test-clock'])] },

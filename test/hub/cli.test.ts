@@ -31,6 +31,15 @@ describe('runHubCli', () => {
     expect(p.options).toMatchObject({ mqttPort: 0, wsPort: 9, dataFile: '/tmp/x.db', faults: ['ignore-expiry', 'grant-qos2'] });
   });
 
+  test('resource bounds and API rates from flags and env; bad values name the flag', () => {
+    const p = parseHubArgs(['--max-connections-per-address', '64', '--connect-deadline=1500', '--max-subscriptions', '10', '--api-rate', 'CreateDevice=5', '--api-rate', 'PublishMessage=0.5'], { HUB_MAX_CONNECTIONS: '100' });
+    expect(p.options).toMatchObject({ maxConnections: 100, maxConnectionsPerAddress: 64, connectDeadlineMs: 1500, maxSubscriptionsPerDevice: 10, apiRates: { CreateDevice: 5, PublishMessage: 0.5 } });
+    expect(parseHubArgs(['--api-rate', 'none'], {}).options.apiRates).toEqual({});
+    expect(parseHubArgs([], { HUB_API_RATES: 'CreateProduct=3, PublishRRPCMessage=4' }).options.apiRates).toEqual({ CreateProduct: 3, PublishRRPCMessage: 4 });
+    expect(() => parseHubArgs(['--api-rate', 'createDevice=5'], {})).toThrow(/--api-rate createDevice=5: expected ACTION=N/);
+    expect(() => parseHubArgs(['--max-subscriptions', '0'], {})).toThrow(/--max-subscriptions must be a whole number from 1/);
+  });
+
   test('starts, prints endpoints and credentials, stops when told', async () => {
     let stop!: () => void;
     const t = io(new Promise<void>((r) => (stop = r)));

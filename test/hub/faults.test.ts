@@ -8,6 +8,7 @@ import { QOS_PROBES } from './qos-probes.js';
 import { RULES_PROBES } from '../rules/probes.js';
 import { TLS_PROBES } from './tls-probes.js';
 import { FAULT_EXPECTATIONS } from '../../src/runner/faults.js';
+import { LOGIN_REFUSAL_FLOOR_MS } from '../../hub/limits.js';
 
 type Probe = (hub: RunningHub, a: Device, b: Device) => Promise<boolean>; // true = the hub conforms
 
@@ -47,6 +48,20 @@ const PROBES: Record<string, Probe> = {
     return (await subackOf(hub, a, prefix + '+/' + 'x'.repeat(65 - prefix.length - 2))) === 128;
   },
   'grant-qos2': async (hub, a) => (await subackOf(hub, a, `${a.productId}/${a.deviceName}/control`, 2)) === 1,
+  // AUTH-029: refusals wait for the floor, so the quickest of several is no sooner than it (the fault answers at once)
+  'login-timing-leak': async (hub) => {
+    const fields = login({ productId: 'ZZZZZZZZZZ', deviceName: 'ghost', psk: Buffer.alloc(16, 1).toString('base64') });
+    let quickest = Infinity;
+    for (let i = 0; i < 10; i++) {
+      const raw = await RawClient.open(portOf(hub.endpoints.mqtt));
+      const start = performance.now();
+      const code = await raw.connect(fields);
+      quickest = Math.min(quickest, performance.now() - start);
+      raw.close();
+      if (code !== 4) return false;
+    }
+    return quickest >= LOGIN_REFUSAL_FLOOR_MS;
+  },
   ...SERVICE_PROBES,
   ...QOS_PROBES,
   ...RULES_PROBES,
