@@ -17,9 +17,9 @@ const USAGE = `usage: npm run mutation -- --area NAME [--area NAME …] [options
   --runner R         vitest (default: in-process, per-test coverage, hub started in the test worker)
                      or command (\`vitest run\` of the area's suites per mutant, no coverage analysis)
   --concurrency N    Stryker worker processes (default 1)
-  --no-confirm       skip the confirmation pass (the first pass's survivors run again against every
+  --no-confirm       skip the confirmation pass (the first pass's survivors and uncovered mutants run again against every
                      test of the area: per-test coverage misses tests that depend on an earlier test)
-  --recheck          only the confirmation pass, over the survivors of the area's last report (after
+  --recheck          only the confirmation pass, over the survivors and uncovered mutants of the area's last report (after
                      adding tests; the hub's code must be unchanged since that report)
   --list             print the areas, their files and suites, and hub files in no area
 
@@ -172,12 +172,13 @@ async function runArea(area: AreaName, cli: Cli): Promise<void> {
     s = readSummary(reportDir);
   }
   // The confirmation pass (vitest runner only: the command runner already runs every test for every mutant).
-  if (cli.confirm && cli.runner === 'vitest' && (s.counts['Survived'] ?? 0) > 0) {
+  const open = (s.counts['Survived'] ?? 0) + (s.counts['NoCoverage'] ?? 0);
+  if (cli.confirm && cli.runner === 'vitest' && open > 0) {
     rmSync(firstPassDir, { recursive: true, force: true });
     for (const f of ['mutation.json', 'summary.json', 'index.html', 'sample.json']) {
       if (existsSync(path.join(reportDir, f))) cpSync(path.join(reportDir, f), path.join(firstPassDir, f));
     }
-    console.log(`\n== ${area}: confirming ${s.counts['Survived']} survivors against all of the area's tests`);
+    console.log(`\n== ${area}: confirming ${open} survivors and uncovered mutants against all of the area's tests`);
     await new Stryker(strykerOptions(area, cli, firstPassDir)).runMutationTest();
     s = readSummary(reportDir);
   }

@@ -82,6 +82,12 @@ function median(xs) {
   return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
 }
 
+/**
+ * The first pass's verdicts a confirmation pass runs again against every test: survivors, and mutants no test
+ * covered (per-test coverage misses code that runs in a suite's hooks; a recheck after new tests may cover them).
+ */
+const OPEN = ['Survived', 'NoCoverage'];
+
 /** The reason given to mutants the confirmation pass leaves as the first pass decided them. */
 const SETTLED = 'decided in the first pass';
 /** The reason added to first-pass survivors that the confirmation pass killed. */
@@ -148,12 +154,12 @@ class HubcheckReporter {
     if (this.first) {
       const survivors = new Set();
       for (const [file, result] of Object.entries(this.first.report.files)) {
-        for (const m of /** @type {any[]} */ (result.mutants)) if (m.status === 'Survived') survivors.add(reportKey(file, m));
+        for (const m of /** @type {any[]} */ (result.mutants)) if (OPEN.includes(m.status)) survivors.add(reportKey(file, m));
       }
       const ids = new Set(event.mutantPlans.filter((p) => survivors.has(planKey(p.mutant, root))).map((p) => p.mutant.id));
       if (ids.size !== survivors.size) throw new Error(`the confirmation pass finds ${ids.size} of the first pass's ${survivors.size} survivors: did the source change between the passes?`);
       this.chosen = { ids, reason: SETTLED };
-      this.log.info(`Confirmation: the ${ids.size} survivors of the first pass run against all of the area's tests.`);
+      this.log.info(`Confirmation: the ${ids.size} survivors and uncovered mutants of the first pass run against all of the area's tests.`);
     } else if (this.hubcheck.sample) {
       // The population: every mutant not already ignored by a `// Stryker disable` comment.
       const population = event.mutantPlans.map((p) => p.mutant).filter((m) => m.status !== 'Ignored');
@@ -216,7 +222,7 @@ class HubcheckReporter {
     let killed = 0;
     for (const [file, result] of Object.entries(report.files)) {
       for (const m of /** @type {any[]} */ (result.mutants)) {
-        const n = m.status === 'Survived' ? again.get(reportKey(file, m)) : undefined;
+        const n = OPEN.includes(m.status) ? again.get(reportKey(file, m)) : undefined;
         if (!n) continue;
         m.status = n.status;
         m.killedBy = n.killedBy;
