@@ -122,6 +122,47 @@ async function loggedIn(h: Harness, creds: DeviceCredentials, localAddress?: str
   return s;
 }
 
+/** Every packet the hub sent on `s` so far (the CONNACK included). */
+function packetsOf(s: Sock): mqttPacket.Packet[] {
+  const packets: mqttPacket.Packet[] = [];
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on('packet', (p) => packets.push(p));
+  parser.parse(Buffer.concat(s.received));
+  return packets;
+}
+
+req(['LIM-017'], 'a PINGREQ followed by the start of a PUBLISH split at every byte, then the rest, are both answered', async (h) => {
+  const creds = product.device('p1');
+  const s = await loggedIn(h, creds);
+  try {
+    const ping = mqttPacket.generate({ cmd: 'pingreq' } as mqttPacket.Packet);
+    const length = (id: number) => publishBytes(creds, id).length;
+    /** Waits until a packet matching `p` arrives after the first `seen` packets; false at the deadline or on close. */
+    const arrives = async (seen: number, p: (x: mqttPacket.Packet) => boolean) => {
+      const deadline = Date.now() + ROUND_TRIP_LIMIT_MS;
+      while (!packetsOf(s).slice(seen).some(p) && !s.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      return packetsOf(s).slice(seen).some(p);
+    };
+    for (let id = 1; id < length(1); id++) {
+      const bytes = publishBytes(creds, id);
+      const at = Math.min(id, bytes.length - 1); // split inside the fixed header, between header and body, then inside the body
+      const seen = packetsOf(s).length;
+      // The PINGRESP proves the hub has read the first part on its own, so the PUBLISH really arrives in two reads.
+      s.socket.write(Buffer.concat([ping, bytes.subarray(0, at)]));
+      expect(await arrives(seen, (p) => p.cmd === 'pingresp'), `PINGRESP for a PINGREQ followed by ${at} bytes of a PUBLISH`).toBe(true);
+      s.socket.write(bytes.subarray(at));
+      expect(await arrives(seen, (p) => p.cmd === 'puback' && p.messageId === id), `PUBACK ${id} for a PUBLISH split after byte ${at} of ${bytes.length}`).toBe(true);
+    }
+  } finally {
+    s.destroy();
+  }
+});
+
+/** A QoS 1 PUBLISH on the device's data topic with packet identifier `id` (the same length for every id). */
+function publishBytes(creds: DeviceCredentials, id: number): Buffer {
+  return mqttPacket.generate({ cmd: 'publish', topic: `${creds.productId}/${creds.deviceName}/data`, payload: Buffer.from('split'), qos: 1, messageId: id, dup: false, retain: false } as mqttPacket.Packet);
+}
+
 req(['LIM-016'], 'a CONNECT declaring tens of MB is closed while the client is still writing it', async (h) => {
   const s = await Sock.open(h);
   try {
@@ -232,6 +273,14 @@ req(['LIM-014'], 'past the declared connections per address the next one is clos
       if (p?.cmd === 'connack' && p.returnCode === 0) again = s;
     }
     expect(again, `a login from ${from} after one of its connections closed`).toBeDefined();
+    // the address is at its bound again: the close freed one place, not the whole count
+    const past = await Sock.open(h, from).catch(() => undefined);
+    if (past) {
+      open.push(past);
+      past.send(connectPacket(product.device('c3')));
+      expect(await past.closesWithin(ROUND_TRIP_LIMIT_MS), `connection ${cap + 1} from ${from}, after one closed and one came back, closed by the hub`).toBe(true);
+      expect(await past.firstPacket(0), 'an answer to that CONNECT').toBeUndefined();
+    }
   } finally {
     for (const s of open) s.destroy();
   }
