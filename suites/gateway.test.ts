@@ -96,11 +96,39 @@ describe('gateway products and bindings through the API', () => {
     await bindApi(h, gw.device('gw1'), ['deleteme'], 'UnbindDevices');
   });
 
-  req(['GW-004'], 'a gateway takes 1500 sub-devices and BindDevices past that fails, binding none', async (h) => {
+  req(['GW-002'], 'DescribeGatewayBindDevices pages with Offset and Limit and refuses a negative Offset', async (h) => {
+    const g = gw.device('gw2');
+    const names = ['s1', 's10', 's2'];
+    await bindApi(h, g, names);
+    try {
+      const page = (Offset: number, Limit: number) => h.api().call<{ TotalCount: number; Devices: { ProductId: string; DeviceName: string }[] }>('DescribeGatewayBindDevices',
+        { GatewayProductId: g.productId, GatewayDeviceName: g.deviceName, Offset, Limit });
+      const seen: string[] = [];
+      for (let offset = 0; offset < names.length; offset++) {
+        const r = await page(offset, 1);
+        expect([r.TotalCount, r.Devices.length], `TotalCount and page size at Offset ${offset}, Limit 1`).toEqual([names.length, 1]);
+        seen.push(r.Devices[0]!.DeviceName);
+      }
+      expect([...seen].sort(), 'one-device pages neither repeat nor skip a sub-device').toEqual(names);
+      const rest = (await page(1, 10)).Devices.map((d) => d.DeviceName);
+      expect(rest, 'Offset 1 gives the sub-devices after the first, in the same order').toEqual(seen.slice(1));
+      expect((await page(names.length, 10)).Devices, 'an Offset past the end').toEqual([]);
+      expect(await code(page(-1, 10)), 'a negative Offset').toBe('InvalidParameterValue');
+    } finally {
+      await bindApi(h, g, names, 'UnbindDevices');
+    }
+  });
+
+  req(['GW-004'], 'a gateway takes 1500 sub-devices and BindDevices or bind past that fails, binding none', async (h) => {
     const g = gw.device('gw2');
     // 1501 devices over several products: targets may cap devices per product (the embedded hub at 200)
     const groups = CAP_PRODUCTS.map((p, k) => ({ p, names: Array.from({ length: k < 7 ? 190 : 171 }, (_, i) => `cap${i}`) }));
-    for (const { p, names } of groups) for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => p.addDevice(n)));
+    const made = new Map<string, DeviceCredentials>();
+    for (const { p, names } of groups) {
+      for (let i = 0; i < names.length; i += 50) {
+        for (const c of await Promise.all(names.slice(i, i + 50).map((n) => p.addDevice(n)))) made.set(`${c.productId}/${c.deviceName}`, c);
+      }
+    }
     const bind = (p: typeof sub, names: string[], action: 'BindDevices' | 'UnbindDevices' = 'BindDevices') =>
       h.api().call(action, { GatewayProductId: g.productId, GatewayDeviceName: g.deviceName, ProductId: p.productId, DeviceNames: names });
     const count = async () => (await h.api().call<{ TotalCount: number }>('DescribeGatewayBindDevices', { GatewayProductId: g.productId, GatewayDeviceName: g.deviceName, Limit: 10 })).TotalCount;
@@ -113,12 +141,17 @@ describe('gateway products and bindings through the API', () => {
       await bind(last.p, [last.names[169]!]);
       expect(await count(), 'exactly 1500').toBe(1500);
       expect(await code(bind(last.p, [last.names[170]!])), 'one more').toBe('FailedOperation.BindDeviceOverLimit');
+      // the same limit over $gateway/operation: a correctly signed bind of the 1501st is answered 808
+      const extra = made.get(`${last.p.productId}/${last.names[170]!}`)!;
+      const d = await gatewayDevice(h, g);
+      expect(await one(h, d, g, 'bind', extra, bindEntry(extra)), 'a bind over MQTT to a gateway holding 1500').toBe(808);
+      expect(await count(), 'still exactly 1500').toBe(1500);
     } finally {
       for (const { p, names } of groups) await bind(p, names, 'UnbindDevices').catch(() => {});
     }
   }, { timeout: 180_000 });
 
-  req(['GW-003'], 'BindDevices refuses non-gateways, unknown products and devices, and devices of another gateway', async (h) => {
+  req(['GW-003'], 'BindDevices refuses non-gateways, unknown products and devices, a bad Skey, and devices of another gateway', async (h) => {
     const api = h.api();
     const call = (o: Record<string, unknown>) => code(api.call('BindDevices', { GatewayProductId: gw.productId, GatewayDeviceName: 'gw1', ProductId: sub.productId, DeviceNames: ['bindme3'], ...o }));
     expect(await call({ GatewayProductId: sub.productId, GatewayDeviceName: 'plain' }), 'a gateway of an ordinary product').toBe('InvalidParameterValue.ProductIsNotGateway');
@@ -126,6 +159,7 @@ describe('gateway products and bindings through the API', () => {
     expect(await call({ GatewayDeviceName: 'nosuchgw' }), 'unknown gateway device').toBe('ResourceNotFound.DeviceNotExist');
     expect(await call({ ProductId: 'NOSUCHPROD' }), 'unknown sub-device product').toBe('ResourceNotFound.ProductNotExist');
     expect(await call({ DeviceNames: ['bindme3', 'nosuchdev'] }), 'unknown sub-device').toBe('ResourceNotFound.DeviceNotExist');
+    expect(await call({ Skey: 7 }), 'a Skey that is not a string').toBe('InvalidParameterValue');
     expect(await boundNames(h, gw.device('gw1')), 'nothing bound by a refused call').not.toContain('bindme3');
     await bindApi(h, gw.device('gw2'), ['bindme3']);
     expect(await call({}), 'a device of another gateway').toBe('UnauthorizedOperation.DeviceHasAlreadyBindGateway');
@@ -231,6 +265,26 @@ describe('$gateway/operation', () => {
       expect(a.payload.devices.map((e) => e.result), `entry ${JSON.stringify(badEntry)}`).toEqual([801]);
       expect(await one(h, d, g, 'offline', sub.device('s10')), 'a later request is answered').toBe(-1);
     }, { numRuns: 15 });
+
+  req(['GW-019'], 'a bind entry whose signature, random or timestamp has the wrong type is answered 801 and binds nothing', async (h) => {
+    const g = gw.device('gw1');
+    const target = sub.device('bindme');
+    await bindApi(h, g, ['bindme'], 'UnbindDevices');
+    const d = await gatewayDevice(h, g);
+    const e = bindEntry(target, { random: 5 });
+    // signed over the text the wrong-typed value prints as, so only the type is wrong
+    const flawed: [string, Record<string, unknown>][] = [
+      ['random as a string', { ...e, random: '5' }],
+      ['random as a fraction', { ...bindEntry(target, { random: 5 }), random: 5.5 }],
+      ['timestamp as a string', { ...e, timestamp: String(e.timestamp) }],
+      ['no signature', { ...e, signature: undefined }],
+      ['signature as a number', { ...e, signature: 7 }],
+    ];
+    for (const [what, fields] of flawed) {
+      expect(await one(h, d, g, 'bind', target, fields), what).toBe(801);
+      expect(await boundNames(h, g), `nothing bound by a bind with ${what}`).not.toContain('bindme');
+    }
+  });
 });
 
 describe('acting for sub-devices', () => {
@@ -273,6 +327,26 @@ describe('acting for sub-devices', () => {
       }
       await bindApi(h, owner, ['s1', 's10'], 'UnbindDevices');
     }, { numRuns: 20, timeout: 120_000 });
+
+  req(['GW-013'], 'while a sub-device is online through it, the gateway\'s filters that name no device are judged as its own', async (h) => {
+    const g = gw.device('gw1');
+    const target = sub.device('s2');
+    await bindApi(h, g, ['s2']);
+    try {
+      const d = await gatewayDevice(h, g);
+      expect(await one(h, d, g, 'online', target)).toBe(0);
+      expect(await d.subscribe('#', 1), 'SUBSCRIBE #').toBe(0x80);
+      expect(await d.subscribe(`${target.productId}/+/data`, 1), 'SUBSCRIBE with + in the deviceName level').toBe(0x80);
+      await d.unsubscribe(`${target.productId}/+/data`); // resolves on its UNSUBACK
+      const own = `${g.productId}/${g.deviceName}/data`;
+      expect(await d.subscribe(own, 1)).toBe(1);
+      await selfLoop(d, own);
+      expect(d.isOpen, 'the connection stays open').toBe(true);
+      expect(await one(h, d, g, 'offline', target), 'and its requests are still answered').toBe(0);
+    } finally {
+      await bindApi(h, g, ['s2'], 'UnbindDevices');
+    }
+  });
 
   reqProperty(['GW-014'], 'offline and unbind stop existing subscriptions at once', [fc.constantFrom('offline', 'unbind', 'UnbindDevices')], async (h, how) => {
     const g = gw.device('gw1');
