@@ -12,6 +12,8 @@ const GATEWAY_PRODUCT_TYPE = 5;
 // Sub-device names that are prefixes of each other: acting for s1 must not reach s10 (whole levels compared).
 const SUBS = ['s1', 's10', 's2', 'shadowed', 'ota', 'bindme', 'bindme2', 'bindme3', 'deleteme'] as const;
 const gw = useProduct('gw', { devices: ['gw1', 'gw2'], productType: GATEWAY_PRODUCT_TYPE });
+/** A second gateway product whose gateway has the same device name as the first's. */
+const twin = useProduct('gwtwin', { devices: ['gw1'], productType: GATEWAY_PRODUCT_TYPE });
 const sub = useProduct('gwsub', { devices: [...SUBS, 'plain'] });
 const CAP_PRODUCTS = Array.from({ length: 8 }, (_, i) => useProduct(`gwcap${i}`, { devices: [] }));
 
@@ -20,8 +22,8 @@ afterAll(async () => {
   const t = currentTarget();
   if (!t.endpoints.api || !gw.productId) return;
   const api = new CloudApi({ endpoint: t.endpoints.api, ...t.cloudApi });
-  for (const g of ['gw1', 'gw2']) {
-    await api.call('UnbindDevices', { GatewayProductId: gw.productId, GatewayDeviceName: g, ProductId: sub.productId, DeviceNames: [...SUBS] }).catch(() => {});
+  for (const [p, g] of [[gw, 'gw1'], [gw, 'gw2'], [twin, 'gw1']] as const) {
+    await api.call('UnbindDevices', { GatewayProductId: p.productId, GatewayDeviceName: g, ProductId: sub.productId, DeviceNames: [...SUBS] }).catch(() => {});
   }
 });
 
@@ -164,6 +166,10 @@ describe('gateway products and bindings through the API', () => {
     await bindApi(h, gw.device('gw2'), ['bindme3']);
     expect(await call({}), 'a device of another gateway').toBe('UnauthorizedOperation.DeviceHasAlreadyBindGateway');
     await bindApi(h, gw.device('gw2'), ['bindme3'], 'UnbindDevices');
+    // another gateway of the same name in another gateway product is another gateway too
+    await bindApi(h, twin.device('gw1'), ['bindme3']);
+    expect(await call({}), 'a device of a same-named gateway in another product').toBe('UnauthorizedOperation.DeviceHasAlreadyBindGateway');
+    await bindApi(h, twin.device('gw1'), ['bindme3'], 'UnbindDevices');
   });
 });
 
