@@ -103,11 +103,15 @@ describe('upload', () => {
       ['Message not an array', report(h, c, { ...body, Message: `ERR${word}` })],
       // after a tagged element, so a hub that let it continue the entry before it would store it
       ['Message element without a level tag', report(h, c, { ...body, Message: [...body.Message, `no tag ${word}`] })],
+      ['Message element not a string', report(h, c, { ...body, Message: [...body.Message, 7] })],
       ['no DeviceName', report(h, c, { ProductId: c.productId, Message: body.Message })],
     ];
     for (const [name, pending] of cases) {
       const a = await pending;
       expect(a.json?.Response?.Error?.Code, `${name}: refused with Response.Error`).toEqual(expect.any(String));
+      // the device sent something wrong: a client error, never the hub's own failure
+      expect(a.json?.Response?.Error?.Code, `${name}: not an internal error`).not.toMatch(/^InternalError/);
+      expect(a.status, `${name}: not a server error status`).toBeLessThan(500);
       h.expectSchema('log.schema.json#/$defs/reportLogAnswer', a.json, `HTTP answer to /device/reportlog (${name})`);
     }
     expect(await readBack(h, c, word), 'nothing was stored').toEqual([]);

@@ -18,7 +18,7 @@ export const log = {
   'LOG-006': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.2; seed §1.6.3.2; compat.md', title: 'Log lines carry a level tag',
     statement: 'Message elements beginning with DBG, INF, ERR or WRN are accepted, including one element holding many lines (as the Java SDK sends).', tags: ['compat'] },
   'LOG-007': { level: 'MUST', capability: 'device-log', source: 'protocol.md §6.2, §8.4', title: 'Malformed log uploads are refused',
-    statement: 'A reportlog request without ProductId, DeviceName or a Message array, with a Message element that is not a string beginning with a level tag (DBG, INF, WRN, ERR), or with a bad signature, is answered with a Response.Error and stores nothing.',
+    statement: 'A reportlog request without ProductId, DeviceName or a Message array, with a Message element that is not a string beginning with a level tag (DBG, INF, WRN, ERR), or with a bad signature, is answered with a Response.Error as a client error (an HTTP status below 500, a code other than InternalError) and stores nothing.',
     choice: 'Codes as HTTP-007 and HTTP-009 (InvalidParameterValue, AuthFailure.SignatureFailure; protocol.md §8.4 RECOMMENDATION). protocol.md §6.2 prefixes every line with its tag, so an element without one is malformed rather than stored at a guessed level.', tags: ['unconfirmed', 'negative'] },
   'LOG-008': { level: 'SHOULD', capability: 'device-log', source: 'protocol.md §6, §11 (7-day retention); Appendix A ListSDKLog', title: 'Uploaded logs can be read back',
     statement: 'Lines uploaded with reportlog are returned by ListSDKLog (MinTime, MaxTime, Keywords) as SDKLogItem entries with ProductID, DeviceName, Level and Content for 7 days.',
