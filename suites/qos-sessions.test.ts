@@ -20,7 +20,7 @@ import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
 const MODEL_DEVICES = ['d0', 'd1', 'd2'];
-const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11'];
+const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', 'x12'];
 const fx = useProduct('qos', {
   devices: [...MODEL_DEVICES, ...EXAMPLE_DEVICES],
   policies: [{ name: 'a', privilege: 3 }, { name: 'b', privilege: 3 }, { name: SYNC_TOPIC, privilege: 3 }],
@@ -215,6 +215,31 @@ async function unackedOwnPublishes(h: Harness, c: DeviceCredentials, prefix: str
   await d.end(); // DISCONNECT with every delivery unacknowledged: they stay in the session
   await untilOffline(h, c);
 }
+
+// The model test below covers redelivery among random sequences; this one always reaches it.
+req(['QOS-018'], 'an unacknowledged QoS 1 delivery is sent again on reconnect with DUP = 1 and its first packet identifier', async (h) => {
+  const c = fx.device('x12');
+  const t = topicOf(c, 'a');
+  const payload = `redeliver-${Date.now()}`;
+  const d = await withholding(h, c);
+  const sent = d.publishTracked(t, payload);
+  expect(await d.conn.until(() => sent.acked(), ROUND_TRIP_LIMIT_MS), 'PUBACK for the publish').toBe(true);
+  const first = await d.waitFor((m) => m.topic === t && m.payload.toString() === payload, ROUND_TRIP_LIMIT_MS);
+  expect(first?.messageId, 'the delivery, withheld unacknowledged').toBeDefined();
+  await d.end();
+  await untilOffline(h, c);
+  const again = await h.device(c, { clean: false, autoAck: false });
+  try {
+    const resent = await again.waitFor((m) => m.topic === t && m.payload.toString() === payload, ROUND_TRIP_LIMIT_MS + h.target.limits.offlinePaceMs);
+    expect(resent, 'the unacknowledged message is sent again').toBeDefined();
+    expect(resent!.dup, 'DUP = 1 on the redelivery').toBe(true);
+    expect(resent!.messageId, 'the packet identifier it was first sent with').toBe(first!.messageId);
+    again.ackAll();
+  } finally {
+    await again.end();
+    await (await h.device(c, { clean: true })).end();
+  }
+});
 
 /** Runs the scenarios side by side (their paced replays overlap) and fails with every scenario's error. */
 async function sideBySide(scenarios: Record<string, () => Promise<void>>): Promise<void> {
