@@ -419,13 +419,18 @@ describe('undocumented progress states', () => {
     return { d, ori, v, TaskId };
   }
 
-  req(['OTA-022', 'OTA-005'], 'a report_progress with a state outside downloading/burning/done/fail changes nothing', async (h) => {
-    const { d, ori, v, TaskId } = await upgrading(h);
-    await d.progress(v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
-    await d.resend(ori);
-    const before = await row(h, v, TaskId, d.creds.deviceName);
+  /** An upgrade whose device reported downloading at 40 %, with the task row and statistics as they stand then. */
+  async function downloadingAt40(h: Harness) {
+    const u = await upgrading(h);
+    await u.d.progress(u.v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
+    await u.d.resend(u.ori);
+    const before = await row(h, u.v, u.TaskId, u.d.creds.deviceName);
     expect(before.Percent).toBe(40);
-    const stats = await statistics(h, v);
+    return { ...u, before, stats: await statistics(h, u.v) };
+  }
+
+  req(['OTA-022', 'OTA-005'], 'a report_progress with a state outside downloading/burning/done/fail changes nothing', async (h) => {
+    const { d, ori, v, TaskId, before, stats } = await downloadingAt40(h);
     for (const state of ['DONE', 'Done', 'done ', 'success', 'finished', 'failed', 'downloaded', 'upgrading', '', 'constructor', '__proto__', 3, null]) {
       await d.progress(v, { state, percent: '90', result_code: '-4', result_msg: 'time_out' });
     }
@@ -439,12 +444,7 @@ describe('undocumented progress states', () => {
   });
 
   req(['OTA-024', 'OTA-018'], 'a report_progress naming a version other than the task\'s target changes nothing', async (h) => {
-    const { d, ori, v, TaskId } = await upgrading(h);
-    await d.progress(v, { state: 'downloading', percent: '40', result_code: '0', result_msg: '' });
-    await d.resend(ori);
-    const before = await row(h, v, TaskId, d.creds.deviceName);
-    expect(before.Percent).toBe(40);
-    const stats = await statistics(h, v);
+    const { d, ori, v, TaskId, before, stats } = await downloadingAt40(h);
     for (const other of [ori, newVersion('stale'), `${v}.1`]) {
       await d.progress(other, { state: 'downloading', percent: '90', result_code: '0', result_msg: '' });
       await d.progress(other, { state: 'fail', result_code: '-4', result_msg: 'time_out' });
