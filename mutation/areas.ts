@@ -41,7 +41,7 @@ export const AREAS = {
   qos: {
     what: 'persistent sessions, stored messages, the QoS 1 outbox, the test clock action',
     mutate: ['hub/qos/**/*.ts'],
-    suites: ['suites/qos-sessions.test.ts', 'suites/mqtt-core/qos.test.ts', 'suites/mqtt-core/sessions.test.ts'],
+    suites: ['suites/qos-sessions.test.ts', 'suites/qos-clock.test.ts', 'suites/mqtt-core/qos.test.ts', 'suites/mqtt-core/sessions.test.ts'],
   },
   shadow: {
     what: 'device shadow over $shadow and the cloud API',
@@ -101,7 +101,7 @@ export const AREAS = {
   'cloud-api': {
     what: 'the cloud API server, TC3 signatures, parameters, the registry actions, PublishMessage',
     mutate: ['hub/api/**/*.ts', 'hub/registry/**/*.ts', 'hub/services/publish/**/*.ts'],
-    suites: ['suites/cloud-api.test.ts', 'suites/cloud-api-signing.test.ts', 'suites/cloud-api-resources.test.ts', 'suites/cloud-api-quota.test.ts', 'suites/cloud-api-rates.test.ts', 'suites/cloud-sdk.test.ts', 'suites/qos-sessions.test.ts', 'suites/auth.test.ts'],
+    suites: ['suites/cloud-api.test.ts', 'suites/cloud-api-signing.test.ts', 'suites/cloud-api-resources.test.ts', 'suites/cloud-api-quota.test.ts', 'suites/cloud-api-rates.test.ts', 'suites/cloud-sdk.test.ts', 'suites/qos-sessions.test.ts', 'suites/qos-clock.test.ts', 'suites/auth.test.ts'],
   },
   rules: {
     what: 'the rules engine: SQL, evaluation, republish and forward actions, cloud actions',

@@ -79,24 +79,45 @@ describe('paging', () => {
 
   req(['API-018'], 'DescribeProducts pages: the newest products sit at the end, where Offset puts them', async (h) => {
     const api = h.api();
+    type ProductPage = { TotalCount: number; Products: { ProductId: string }[] };
+    const page = (offset: number) => api.call<ProductPage>('DescribeProducts', { Offset: offset, Limit: 10 });
+    /** Every product id in listing order, page by page (bounded: the account holds at most a few thousand). */
+    const listing = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let offset = 0; offset < 5000; offset += 10) {
+        const p = await page(offset);
+        ids.push(...p.Products.map((x) => x.ProductId));
+        if (offset + 10 >= p.TotalCount) break;
+      }
+      return ids;
+    };
+    const older = new Set(await listing());
     const mine: string[] = [];
     try {
       for (let i = 0; i < 3; i++) mine.push(await newProduct(api, 'apipg'));
-      // Other suites may delete products between two calls; the page is judged only when TotalCount held still around it.
+      // Other suites create and delete products meanwhile (a create and a delete leave TotalCount unchanged), so a page
+      // is judged only against a whole listing that was the same just before and just after it was read.
       let judged = false;
-      for (let attempt = 0; attempt < 5 && !judged; attempt++) {
-        const before = (await api.call<{ TotalCount: number }>('DescribeProducts', { Offset: 0, Limit: 10 })).TotalCount;
-        const tail = await api.call<{ TotalCount: number; Products: { ProductId: string }[] }>('DescribeProducts', { Offset: before - 3, Limit: 10 });
-        const head = await api.call<{ TotalCount: number; Products: { ProductId: string }[] }>('DescribeProducts', { Offset: 0, Limit: 10 });
-        const next = await api.call<{ TotalCount: number; Products: { ProductId: string }[] }>('DescribeProducts', { Offset: 1, Limit: 10 });
-        if (tail.TotalCount !== before || head.TotalCount !== before || next.TotalCount !== before) continue;
+      for (let attempt = 0; attempt < 8 && !judged; attempt++) {
+        const before = await listing();
+        const tail = await page(before.length - 3);
+        const head = await page(0);
+        const next = await page(1);
+        const after = await listing();
+        if (before.join() !== after.join() || [tail, head, next].some((p) => p.TotalCount !== before.length)) continue;
         judged = true;
-        expect(tail.Products.map((p) => p.ProductId), `Offset ${before - 3} of ${before}`).toEqual(mine);
-        expect(next.Products.map((p) => p.ProductId).slice(0, 9), 'Offset 1 starts one product after Offset 0').toEqual(head.Products.map((p) => p.ProductId).slice(1, 10));
-        const past = await api.call<{ Products: unknown[] }>('DescribeProducts', { Offset: before + 5, Limit: 10 });
+        // Newest last: every product that existed before mine comes before them, mine follow in creation order, and
+        // anything after them is newer still (made by another suite meanwhile).
+        const at = mine.map((id) => before.indexOf(id));
+        expect(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)), `my products ${mine.join(', ')} in creation order in ${before.join(', ')}`).toBe(true);
+        expect(before.slice(at[0]).filter((id) => older.has(id)), 'products older than mine listed after them').toEqual([]);
+        expect(tail.Products.map((p) => p.ProductId), `Offset ${before.length - 3} of ${before.length}`).toEqual(before.slice(-3));
+        expect(head.Products.map((p) => p.ProductId), 'Offset 0').toEqual(before.slice(0, 10));
+        expect(next.Products.map((p) => p.ProductId), 'Offset 1 starts one product after Offset 0').toEqual(before.slice(1, 11));
+        const past = await page(before.length + 5);
         expect(past.Products).toEqual([]);
       }
-      expect(judged, 'the product count kept changing during every attempt').toBe(true);
+      expect(judged, 'the product list kept changing during every attempt').toBe(true);
     } finally {
       for (const pid of mine) await api.call('DeleteProduct', { ProductId: pid }).catch(() => {});
     }

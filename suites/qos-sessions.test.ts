@@ -1,103 +1,26 @@
 /**
- * QoS 0/1 delivery, persistent sessions, the offline queue, the in-flight window and PublishMessage: a model-based
- * property over random command sequences (suites/qos/), plus one example test per requirement the model does not
- * exercise directly. A failing sequence shrinks and is saved as a replay file (hubcheck replay FILE).
+ * QoS 0/1 delivery, persistent sessions, the offline queue, the in-flight window and PublishMessage: one example test
+ * per requirement the model does not exercise directly. The model-based property over random command sequences and
+ * the 24 h expiry tests move the hub clock, so they live in qos-clock.test.ts, which runs alone.
  */
-import fc from 'fast-check';
-import path from 'node:path';
 import { expect } from 'vitest';
 import type { Device } from '../src/client/device.js';
 import { deviceLogin } from '../src/protocol/credentials.js';
-import { commandArbitraries, describeCommand, type CommandData, type Recorder } from './qos/commands.js';
-import { Model, STORED_MAX } from './qos/model.js';
-import { runSequence, writeReplay } from './qos/replay.js';
-import { SYNC_TOPIC, World } from './qos/world.js';
-import { ghostDeliveries } from './qos/barriers.js';
-import { cloudPublish, drainSession, untilOffline, waitCount } from './qos/offline.js';
-import type { ReqId } from '../specs/requirements/index.js';
-import { currentTarget, numRuns, req, type Harness } from './support/harness.js';
+import { STORED_MAX } from './qos/model.js';
+import { SYNC_TOPIC } from './qos/world.js';
+import { cloudPublish, drainSession, offlineSession, topicOf, untilOffline, waitCount } from './qos/offline.js';
+import { currentTarget, req, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
-const MODEL_DEVICES = ['d0', 'd1', 'd2'];
-const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', 'x12'];
+const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x10', 'x11', 'x12'];
 const fx = useProduct('qos', {
-  devices: [...MODEL_DEVICES, ...EXAMPLE_DEVICES],
+  devices: EXAMPLE_DEVICES,
   policies: [{ name: 'a', privilege: 3 }, { name: 'b', privilege: 3 }, { name: SYNC_TOPIC, privilege: 3 }],
 });
 
-const topicOf = (c: DeviceCredentials, t: string) => `${c.productId}/${c.deviceName}/${t}`;
 const target = currentTarget();
 const pace = target.limits.offlinePaceMs;
-/** With --long and no test clock, the 24 h tests wait for real: their timeout must cover it. */
-const clockTimeout = (hours: number) => (target.capabilities.includes('test-clock') ? 60_000 : hours * 3600_000 + 120_000);
-
-function world(h: Harness): World {
-  return new World({
-    mqttUrl: h.target.endpoints.mqtt,
-    api: { endpoint: h.target.endpoints.api, ...h.target.cloudApi },
-    devices: MODEL_DEVICES.map((n) => fx.device(n)),
-    trace: h.trace,
-    paceMs: h.target.limits.offlinePaceMs,
-  });
-}
-
-/** Where replay files go: <reportDir>/replays under hubcheck run, reports/replays under plain npm test / vitest. */
-function replayDir(h: Harness): string {
-  return h.target.reportDir ? path.join(h.target.reportDir, 'replays') : path.join(process.cwd(), 'reports', 'replays');
-}
-
-/** The model-based property: random sequences, shrunk on failure, the minimal one saved and re-run for evidence. */
-async function modelProperty(h: Harness, title: string, o: { clock: boolean; runs: number; maxCommands: number }): Promise<void> {
-  const w = world(h);
-  const waitMs = await w.calibrate();
-  h.trace.add('property', `owed messages are awaited ${waitMs} ms (+ pacing) before they count as missing`);
-  const recorder: Recorder = { current: [] };
-  let failing: { commands: CommandData[]; error: string } | undefined;
-  let run = 0;
-  const property = fc.asyncProperty(fc.commands(commandArbitraries(MODEL_DEVICES.length, { testClock: o.clock }, recorder), { maxCommands: o.maxCommands, size: 'max' }), async (cmds) => {
-    recorder.current = [];
-    const model = new Model(MODEL_DEVICES.length, `r${++run}`);
-    try {
-      await w.reset();
-      await fc.asyncModelRun(() => ({ model, real: w }), cmds);
-    } catch (e) {
-      failing = { commands: [...recorder.current], error: (e as Error).message };
-      throw e;
-    } finally {
-      await w.close();
-    }
-  });
-  const details = await fc.check(property, { numRuns: numRuns(o.runs), interruptAfterTimeLimit: 300_000 });
-  if (!details.failed) return;
-  const shrunk = failing ?? { commands: [], error: String(details.errorInstance) };
-  const file = writeReplay(replayDir(h), {
-    version: 1,
-    test: title,
-    seed: details.seed,
-    path: details.counterexamplePath ?? '',
-    error: shrunk.error.split('\n')[0]!,
-    devices: MODEL_DEVICES.length,
-    topicClasses: ['a', 'b', SYNC_TOPIC],
-    target: { name: h.target.name, launcher: h.target.launcher, faults: h.target.faults },
-    commands: shrunk.commands,
-  });
-  const transcript = shrunk.commands.map((c, i) => `  ${i + 1}. ${describeCommand(c)}`).join('\n');
-  // Re-run the minimal sequence alone so the evidence holds exactly its packets.
-  h.trace.add('property', `minimal sequence (${shrunk.commands.length} commands, seed ${details.seed}, path ${details.counterexamplePath}), saved to ${file}:\n${transcript}`);
-  await runSequence(w, MODEL_DEVICES.length, 'replay', shrunk.commands).catch((e: Error) => h.trace.add('property', `re-run: ${e.message}`));
-  await w.close();
-  throw new Error(`a sequence of ${shrunk.commands.length} commands breaks the model (replay: hubcheck replay ${file}):\n${transcript}\n${shrunk.error}`);
-}
-
-/**
- * One property: with the test clock the sequences also advance the hub clock (and the test proves the 24 h
- * expiry too); without it they never wait for the clock, and QOS-022/023 are left to the example tests (--long).
- */
-const withClock = target.capabilities.includes('test-clock');
-const MODEL_IDS: ReqId[] = ['QOS-002', 'QOS-003', 'QOS-005', 'QOS-006', 'QOS-008', 'QOS-015', 'QOS-016', 'QOS-017', 'QOS-018', 'QOS-019', 'QOS-024', 'LIM-010', 'API-029', 'API-030', 'API-031', ...(withClock ? (['QOS-022', 'QOS-023'] as const) : [])];
-const MODEL_TITLE = `model: random CONNECT/SUBSCRIBE/PUBLISH/PublishMessage/PUBACK/DISCONNECT${withClock ? '/clock' : ''} sequences over 3 devices keep QoS 1 at least once, QoS 0 at most once, order, DUP${withClock ? ', 24 h expiry' : ''} and sessions`;
-req(MODEL_IDS, MODEL_TITLE, (h) => modelProperty(h, MODEL_TITLE, { clock: withClock, runs: 300, maxCommands: 15 }), { timeout: 600_000 });
 
 // ---- examples for what the model does not name -------------------------------------------------------------
 
@@ -167,17 +90,6 @@ req(['QOS-014'], 'a SUBSCRIBE with two filters gets one return code per filter',
   expect(ack?.cmd).toBe('suback');
   expect((ack as { granted: number[] }).granted).toEqual([1, 0x80]);
 });
-
-/** Subscribes a persistent session to `a` (and the sync topic) and leaves it offline. */
-async function offlineSession(h: Harness, c: DeviceCredentials): Promise<void> {
-  const d = await h.device(c, { clean: true });
-  await d.end(); // start from no session
-  const s = await h.device(c, { clean: false });
-  expect(await s.subscribe(topicOf(c, 'a'), 1)).toBe(1);
-  expect(await s.subscribe(topicOf(c, SYNC_TOPIC), 0)).toBe(0);
-  await s.end();
-  await untilOffline(h, c);
-}
 
 req(['QOS-017'], 'a QoS 0 message for an offline session is not stored: PublishMessage answers DeviceOffline and nothing arrives on reconnect', async (h) => {
   const c = fx.device('x1');
@@ -309,38 +221,6 @@ req(['LIM-010'], 'a device that withholds PUBACK has at most 150 QoS 1 messages 
   expect(await waitCount(d, topicOf(c, 'a'), 160, ROUND_TRIP_LIMIT_MS)).toBe(160);
   expect(d.received(topicOf(c, 'a')).map((m) => m.payload.toString())).toEqual(Array.from({ length: 160 }, (_, i) => `w${i}`));
 });
-
-req(['QOS-022'], 'a stored QoS 1 message older than 24 h is not delivered; the session itself survives', async (h) => {
-  const c = fx.device('x8');
-  await offlineSession(h, c);
-  const d = await h.device(c, { clean: false, autoAck: false });
-  expect(await cloudPublish(h, c, 'old')).toBe('ok');
-  expect(await d.waitFor((m) => m.payload.toString() === 'old', ROUND_TRIP_LIMIT_MS), 'delivered while online').toBeDefined();
-  await h.advanceClock(23 * 3600); // the message is 23 h old, unacknowledged
-  await d.end();
-  await untilOffline(h, c);
-  await h.advanceClock(2 * 3600); // 25 h old; the session has been offline only 2 h
-  expect(await cloudPublish(h, c, 'fresh'), 'a message stored now, behind the old one').toBe('LimitExceeded.MessageSaved');
-  const back = await h.device(c, { clean: false });
-  expect(back.sessionPresent, 'the session (offline 2 h) is kept').toBe(true);
-  // stored messages are resent in the order they were stored: once the fresh one is here, the old one would be too
-  expect(await back.waitFor((m) => m.payload.toString() === 'fresh', ROUND_TRIP_LIMIT_MS + pace * 2), 'the message stored 0 h ago').toBeDefined();
-  expect(back.messages.filter((m) => m.payload.toString() === 'old'), 'a message stored 25 h ago was delivered').toEqual([]);
-}, { timeout: clockTimeout(25) });
-
-req(['QOS-023'], 'a session offline for more than 24 h is gone: SessionPresent 0 and no subscriptions; 23 h is not enough', async (h) => {
-  const c = fx.device('x9');
-  await offlineSession(h, c);
-  await h.advanceClock(23 * 3600);
-  const kept = await h.device(c, { clean: false });
-  expect(kept.sessionPresent, 'after 23 h offline the session is still there').toBe(true);
-  await kept.end();
-  await untilOffline(h, c);
-  await h.advanceClock(25 * 3600);
-  const d = await h.device(c, { clean: false });
-  expect(d.sessionPresent, 'after 25 h offline the session must be gone').toBe(false);
-  expect(await ghostDeliveries(d, topicOf(c, 'a')), 'a subscription of the expired session still delivers').toEqual([]);
-}, { timeout: clockTimeout(49) });
 
 req(['API-029'], 'PublishMessage with PayloadEncoding base64 delivers the decoded bytes at min(Qos, granted)', async (h) => {
   const c = fx.device('x3');

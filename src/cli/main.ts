@@ -21,7 +21,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--report-dir <dir>', 'write the reports here instead of reports/<run-id>')
     .option('--no-probe', 'do not measure the target\'s limits before the suites')
     .option('--long', 'run tests of limits measured in hours (24 h expiry) on a target without a test clock, waiting for real')
-    .action(async (opts: { target?: string; only?: string; reportDir?: string; long?: boolean; probe?: boolean }) => {
+    .option('--parallel <n>', 'suite files run at once (default 4; 1 for a target that must see one client at a time)')
+    .action(async (opts: { target?: string; only?: string; reportDir?: string; long?: boolean; probe?: boolean; parallel?: string }) => {
       const { runCommand } = await import('./run-command.js');
       exitCode = await runCommand(opts);
     });

@@ -10,6 +10,20 @@ import type { Harness } from '../support/harness.js';
 import type { DeviceCredentials } from '../support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from '../support/wire.js';
 import { whileArriving } from './barriers.js';
+import { SYNC_TOPIC } from './world.js';
+
+/** A device's own user topic `${pid}/${dn}/${t}`. */
+export const topicOf = (c: DeviceCredentials, t: string) => `${c.productId}/${c.deviceName}/${t}`;
+
+/** Subscribes a persistent session to `a` at QoS 1 (and the sync topic at QoS 0) and leaves it offline. */
+export async function offlineSession(h: Harness, c: DeviceCredentials): Promise<void> {
+  await (await h.device(c, { clean: true })).end(); // start from no session
+  const s = await h.device(c, { clean: false });
+  expect(await s.subscribe(topicOf(c, 'a'), 1)).toBe(1);
+  expect(await s.subscribe(topicOf(c, SYNC_TOPIC), 0)).toBe(0);
+  await s.end();
+  await untilOffline(h, c);
+}
 
 /** Polls DescribeDevice (bounded) until the hub reports the device offline: its disconnect has been handled. */
 export async function untilOffline(h: Harness, c: DeviceCredentials): Promise<void> {

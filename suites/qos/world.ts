@@ -1,7 +1,7 @@
 /**
  * The real side of the model-based QoS suite: a few devices on the target, the cloud API, what each connection
  * received, and the barrier that decides "everything owed has arrived, nothing else did" without a fixed sleep.
- * Used by suites/qos-sessions.test.ts and by `hubcheck replay` (no vitest here).
+ * Used by suites/qos-clock.test.ts and by `hubcheck replay` (no vitest here).
  */
 import { ApiError, CloudApi, type CloudApiConfig } from '../../src/client/cloud-api.js';
 import { Device } from '../../src/client/device.js';

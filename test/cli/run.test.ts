@@ -63,4 +63,13 @@ describe('hubcheck run', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no test matched/);
   }, 120_000);
+
+  it('refuses a --parallel that is not a number of files from 1 to 32, naming what was given', async () => {
+    for (const bad of ['x', '0', '33', '2.5']) {
+      const r = await hubcheck(['run', '--parallel', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--parallel takes a whole number of suite files to run at once, from 1 to 32 \(got "?[^)]+"?\)/);
+      expect(r.stderr, bad).not.toMatch(/\n\s+at /);
+    }
+  }, 60_000);
 });
