@@ -185,7 +185,7 @@ async function runArea(area: AreaName, cli: Cli): Promise<void> {
   const c = s.counts;
   const runs = s.timing.passes.map((p) => `${p.mutantsRun} runs, ${p.perMutantMs ?? '-'} ms each`).join('; then ');
   console.log(`${area}: ${s.scope}; killed ${c['Killed']}, survived ${c['Survived']}, timeout ${c['Timeout']}, no coverage ${c['NoCoverage']}` +
-    `${c['RuntimeError'] ? `, runtime error ${c['RuntimeError']}` : ''}${c['not sampled'] ? `, not sampled ${c['not sampled']}` : ''}` +
+    `${c['RuntimeError'] ? `, runtime error ${c['RuntimeError']}` : ''}${c['not sampled'] ? `, not sampled ${c['not sampled']}` : ''}${c['triaged'] ? `, triaged as equivalent or outside the protocol ${c['triaged']}` : ''}` +
     `${s.confirmation ? ` (${s.confirmation.killed} of them killed only by the confirmation pass)` : ''}; score ${s.score ?? '-'} %;` +
     ` ${Math.round(s.timing.totalMs / 1000)} s (${runs}); report ${path.relative(ROOT, path.join(reportDir, 'index.html'))}`);
 }

@@ -3,7 +3,7 @@
 // not run, and the reporter that draws the sample and writes the report. Plain JavaScript, because Stryker
 // also loads this file in its worker processes, which run no TypeScript loader.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PluginKind, commonTokens, declareClassPlugin, declareFactoryPlugin, tokens } from '@stryker-mutator/api/plugin';
@@ -64,6 +64,23 @@ export function drawSample(mutants, option, root) {
     ids: ranked.slice(0, drawn).map((r) => r.id),
   };
 }
+
+/**
+ * Mutants triaged by hand as equivalent or outside the protocol (mutation/triaged.json, the Survivors table of
+ * docs/mutation.md), by key. A run reports them as Ignored with that verdict and reason instead of testing them, so
+ * Stryker's score leaves them out, as it does for a `// Stryker disable` comment; a key whose code has changed no
+ * longer matches, and the mutant is tested again.
+ * @param {string} root @returns {Map<string, string>}
+ */
+function triaged(root) {
+  const file = path.join(root, 'mutation', 'triaged.json');
+  if (!existsSync(file)) return new Map();
+  /** @type {Array<{ key: string, verdict: string, reason: string }>} */
+  const entries = JSON.parse(readFileSync(file, 'utf8'));
+  return new Map(entries.map((e) => [e.key, `${TRIAGED}: ${e.verdict}: ${e.reason}`]));
+}
+/** The start of the reason given to a triaged mutant. */
+const TRIAGED = 'triaged (docs/mutation.md)';
 
 /** The reason given for a mutant not drawn. @param {Sample} sample */
 function notDrawn(sample) {
@@ -169,13 +186,16 @@ class HubcheckReporter {
       this.log.info(`Sample: ${this.sample.drawn} of ${this.sample.population} mutants (seed ${this.sample.seed}); the others are reported as Ignored.`);
     }
     const chosen = this.chosen;
-    if (!chosen) return;
+    const verdicts = triaged(root);
     for (const plan of event.mutantPlans) {
-      if (chosen.ids.has(plan.mutant.id) || plan.mutant.status === 'Ignored') continue;
+      if (plan.mutant.status === 'Ignored') continue;
+      const isChosen = !chosen || chosen.ids.has(plan.mutant.id);
+      const verdict = isChosen ? verdicts.get(planKey(plan.mutant, root)) : undefined;
+      if (isChosen && !verdict) continue;
       const p = /** @type {{ plan: string, mutant: { status?: string, statusReason?: string } }} */ (/** @type {unknown} */ (plan));
       p.plan = 'EarlyResult';
       p.mutant.status = 'Ignored';
-      p.mutant.statusReason = chosen.reason;
+      p.mutant.statusReason = verdict ?? chosen?.reason;
     }
   }
 
@@ -224,6 +244,7 @@ class HubcheckReporter {
       for (const m of /** @type {any[]} */ (result.mutants)) {
         const n = OPEN.includes(m.status) ? again.get(reportKey(file, m)) : undefined;
         if (!n) continue;
+        if (n.status === 'Ignored') m.statusReason = n.statusReason; // triaged since the first pass
         m.status = n.status;
         m.killedBy = n.killedBy;
         m.testsCompleted = n.testsCompleted;
@@ -243,7 +264,7 @@ class HubcheckReporter {
     const first = this.first;
     const { report, confirmation } = first ? this.merged(own.report, first.report) : { report: own.report, confirmation: null };
     /** @type {Record<string, number>} */
-    const counts = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0, 'not sampled': 0 };
+    const counts = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0, 'not sampled': 0, triaged: 0 };
     /** @type {Array<Record<string, unknown>>} */
     const open = [];
     let staticMutants = 0;
@@ -252,6 +273,10 @@ class HubcheckReporter {
       for (const m of /** @type {any[]} */ (result.mutants)) {
         if (m.status === 'Ignored' && m.statusReason === notDrawnReason) {
           counts['not sampled']++;
+          continue;
+        }
+        if (m.status === 'Ignored' && String(m.statusReason).startsWith(TRIAGED)) {
+          counts['triaged']++;
           continue;
         }
         counts[m.status] = (counts[m.status] ?? 0) + 1;

@@ -131,3 +131,22 @@ describe('coverage outside tests', () => {
     expect(reattribute(files, tests, { static: {}, perTest: {} })).toEqual({ static: { 5: 1, 6: 2 }, perTest: {} });
   });
 });
+
+describe('triaged mutants (mutation/triaged.json)', () => {
+  const entries = JSON.parse(readFileSync('mutation/triaged.json', 'utf8')) as { key: string; area: string; verdict: string; reason: string }[];
+
+  it('each names a mutant of an existing hub file, an area, a verdict and its reason, once', () => {
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const m = /^(hub\/\S+\.ts):(\d+):(\d+)-(\d+):(\d+) (\w+) /.exec(e.key);
+      expect(m, e.key).not.toBeNull();
+      expect(existsSync(m![1]!), `${e.key}: the file`).toBe(true);
+      expect(readFileSync(m![1]!, 'utf8').split('\n').length, `${e.key}: the line`).toBeGreaterThanOrEqual(Number(m![4]));
+      expect(Object.keys(AREAS), e.key).toContain(e.area);
+      expect(['equivalent', 'equivalent under the catalogue', 'outside the protocol'], e.key).toContain(e.verdict);
+      expect(e.reason.length, `${e.key}: a reason of some substance`).toBeGreaterThan(20);
+      expect(seen.has(e.key), `${e.key} listed twice`).toBe(false);
+      seen.add(e.key);
+    }
+  });
+});
