@@ -341,9 +341,9 @@ function medianStandardError(xs: readonly number[]): number {
  * machine so busy that they take longer than TIMING_BUDGET_MS, fewer rounds (never under TIMING_MIN_ROUNDS) are
  * judged with the wider bound their standard error gives.
  */
-const TIMING_ROUNDS = 150;
+const TIMING_ROUNDS = 300;
 const TIMING_MIN_ROUNDS = 40;
-const TIMING_BUDGET_MS = 20_000;
+const TIMING_BUDGET_MS = 30_000;
 /**
  * A difference below this is not judged, whatever the noise: on a shared machine the paired medians of a hub without
  * any leak wander by tens of µs. A leak of a database query or a hash (the reference hub's was 50–130 µs) shows above

@@ -18,7 +18,7 @@ export const CONNACK = {
   NOT_AUTHORIZED: 5,
 } as const;
 
-type Refusal = { returnCode: 2 | 3 | 4 | 5; reason: string };
+type Refusal = { returnCode: 2 | 3 | 4 | 5; reason: string; unpadded?: true };
 type Login = { productId: string; deviceName: string };
 
 /** What preConnect saw on the CONNECT packet (authenticate only receives username and password). */
@@ -84,7 +84,7 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
     if (faults.has('login-timing-leak')) {
       // the fault: an unknown product or device is refused before the device lookup and the HMAC a real one costs
       const product = registry.getProduct(productId);
-      if (!product || !registry.getDevice(productId, deviceName)) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown product or device');
+      if (!product || !registry.getDevice(productId, deviceName)) return { ...refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'unknown product or device'), unpadded: true };
     }
     // AUTH-029: the same lookups and the same HMAC, against a dummy key when there is no device, whatever is unknown,
     // so the time to the CONNACK does not tell which devices exist; the verdicts then keep the access-rules §1 order.
@@ -139,7 +139,7 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
         if (faults.has('uniform-refusal-code')) verdict = { ...verdict, returnCode: CONNACK.BAD_USERNAME_OR_PASSWORD };
         log(`mqtt: refused ${JSON.stringify(info.clientId)} with CONNACK ${verdict.returnCode}: ${verdict.reason}`);
         const refusal = Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode });
-        if (faults.has('login-timing-leak')) return void callback(refusal, null);
+        if (faults.has('login-timing-leak') && verdict.unpadded) return void callback(refusal, null); // the fault's early refusal
         // AUTH-029: every refusal is answered the same time after the check began; what is left of the checks' own
         // differences (rows read and parsed for a real device, none for an unknown one) hides under the floor
         const answer = () => {
