@@ -3,10 +3,14 @@ import { flattenV1, signTc3, signV1 } from '../protocol/cloud-sign.js';
 import type { Trace } from './trace.js';
 
 export const API_VERSION = '2018-06-14';
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface CloudApiConfig {
   endpoint: string; secretId: string; secretKey: string; region: string; signedHost?: string;
-  /** How long one request may take (default 10 s); calls that wait on a device, such as RRPC, need longer. */
+  /**
+   * How long one request may take (default 30 s: creating a certificate device generates an RSA key, which takes
+   * seconds on a busy machine); calls that wait on a device, such as RRPC, need longer.
+   */
   timeoutMs?: number;
 }
 
@@ -83,12 +87,12 @@ export class CloudApi {
    */
   private async post(headers: Record<string, string>, body: string | undefined, method: 'GET' | 'POST' = 'POST', url = this.config.endpoint): Promise<Response> {
     try {
-      return await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000) });
+      return await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause;
       if (cause?.code !== 'UND_ERR_SOCKET') throw e;
       this.trace?.add('cloud-api', '  (the pooled connection was closed by the server; sent again)');
-      return fetch(url, { method, headers: { ...headers, Connection: 'close' }, body, signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000) });
+      return fetch(url, { method, headers: { ...headers, Connection: 'close' }, body, signal: AbortSignal.timeout(this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     }
   }
 
