@@ -5,7 +5,7 @@ export const limits = {
   'LIM-001': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4', title: 'Topic names up to 64 bytes',
     statement: 'A PUBLISH to a permitted topic of at most 64 UTF-8 bytes is delivered; one over 64 bytes is refused and reaches no one.', tags: ['boundary'] },
   'LIM-002': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4', title: 'Topic filters up to 64 bytes',
-    statement: 'A SUBSCRIBE filter over 64 UTF-8 bytes gets SUBACK 0x80 (one of at most 64 bytes is judged by the permission rules alone).', tags: ['boundary'] },
+    statement: 'A SUBSCRIBE filter over 64 UTF-8 bytes gets SUBACK 0x80; one of at most 64 bytes is judged by the permission rules alone, and once granted delivers the messages on the topics it matches, a filter of exactly 64 bytes included.', tags: ['boundary'] },
   'LIM-003': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4; protocol.md §2.4', title: 'MQTT packets up to 16 KB',
     statement: 'A PUBLISH packet of at most 16384 bytes is delivered; a larger one is refused and reaches no one.',
     choice: 'Refused by dropping it without PUBACK, connection kept (protocol.md §2.4 RECOMMENDATION).', tags: ['boundary'] },
