@@ -29,13 +29,18 @@ describe('topic length', () => {
       expect(device.received(topic).length > 0, `delivery of a ${Buffer.byteLength(topic)}-byte topic`).toBe(within);
     }, { numRuns: 26 });
 
-  req(['LIM-002'], 'a SUBSCRIBE filter over 64 bytes gets 0x80, one of 64 bytes is granted', async (h) => {
+  req(['LIM-002'], 'a SUBSCRIBE filter over 64 bytes gets 0x80, one of 64 bytes is granted and delivers', async (h) => {
     const creds = product.device('d1');
     const base = `${creds.productId}/${creds.deviceName}/`;
     const limit = h.target.limits.topicBytes;
     const device = await h.device(creds);
-    expect(await device.subscribe(base + 'a'.repeat(limit - base.length), 1)).toBe(1);
+    const atLimit = base + 'a'.repeat(limit - base.length);
+    expect(await device.subscribe(atLimit, 1)).toBe(1);
     expect(await device.subscribe(base + 'a'.repeat(limit - base.length + 1), 1)).toBe(0x80);
+    // a granted SUBACK is not enough: the subscription must be in place (no other subscription matches this topic)
+    await device.publish(atLimit, 'at-limit', 1);
+    const got = await device.waitFor((m) => m.topic === atLimit && m.payload.toString() === 'at-limit', ROUND_TRIP_LIMIT_MS);
+    expect(got, `delivery on the granted ${Buffer.byteLength(atLimit)}-byte filter`).toBeDefined();
   });
 });
 

@@ -224,6 +224,8 @@ req(['LIM-013'], 'past the declared subscriptions per device a further filter ge
   expect(await device.subscribe(`${base}extra`, 1), `SUBACK for subscription ${cap + 1}`).toBe(0x80);
   expect(device.isOpen, 'the connection after the refused filter').toBe(true);
   expect(await device.subscribe(topics[0]!, 1), 'SUBACK for a filter already held').toBe(1);
+  // F/# meets the device's classes only in F itself (WILD-004, WILD-007), which it holds: nothing new, so still granted
+  expect(await device.subscribe(`${topics[0]!}/#`, 1), 'SUBACK for a wildcard whose only permitted topic is already held').toBe(1);
   const last = topics[cap - 1]!;
   await device.publish(last, 'still here', 1);
   expect(await device.waitFor((m) => m.topic === last, ROUND_TRIP_LIMIT_MS), `delivery on subscription ${cap}`).toBeDefined();

@@ -63,7 +63,7 @@ export const auth = {
     statement: 'A device\'s second CONNECT within 5 s of its previous one is refused.',
     choice: 'CONNACK 0x03 (server unavailable) (protocol.md §1.7 RECOMMENDATION). Untested: the reference hub enforces no connection rate (it declares rate-limits missing) because the suites log the same device in many times a second; a test needs a target that offers rate-limits.', tags: ['unconfirmed', 'negative'] },
   'AUTH-024': { level: 'MUST', capability: 'mqtt-tcp', source: 'protocol.md §1.7 (CONNACK table); MQTT 3.1.1 §3.1.2.2', title: 'Unknown protocol levels are refused',
-    statement: 'A CONNECT with a protocol level other than 3 (MQIsdp) or 4 (MQTT), e.g. 5, is answered with CONNACK 0x01 and the connection is closed.', tags: ['negative'] },
+    statement: 'A CONNECT with a protocol level other than 3 (MQIsdp) or 4 (MQTT), e.g. 5, is answered with CONNACK 0x01 and the connection is closed, whatever the CONNECT\'s length: from the shortest (an empty ClientId, 14 bytes) to one carrying a username and password, whose remaining length takes two bytes.', tags: ['negative'] },
   'AUTH-025': { level: 'MUST', capability: 'mqtt-tcp', source: 'protocol.md §1.1; MQTT 3.1.1 §3.1', title: 'The first packet must be CONNECT, and only once',
     statement: 'A connection whose first packet is not CONNECT, or that sends a second CONNECT, is closed by the hub.', tags: ['negative'] },
   'AUTH-026': { level: 'MUST', capability: 'plain-login', source: 'MQTT 3.1.1 §3.1.3 (plain-broker profile)', title: 'Plain login without a signature',

@@ -5,7 +5,7 @@ export const limits = {
   'LIM-001': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4', title: 'Topic names up to 64 bytes',
     statement: 'A PUBLISH to a permitted topic of at most 64 UTF-8 bytes is delivered; one over 64 bytes is refused and reaches no one.', tags: ['boundary'] },
   'LIM-002': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4', title: 'Topic filters up to 64 bytes',
-    statement: 'A SUBSCRIBE filter over 64 UTF-8 bytes gets SUBACK 0x80 (one of at most 64 bytes is judged by the permission rules alone).', tags: ['boundary'] },
+    statement: 'A SUBSCRIBE filter over 64 UTF-8 bytes gets SUBACK 0x80; one of at most 64 bytes is judged by the permission rules alone, and once granted delivers the messages on the topics it matches, a filter of exactly 64 bytes included.', tags: ['boundary'] },
   'LIM-003': { level: 'MUST', capability: 'topic-limits', source: 'seed §1.1.4; protocol.md §2.4', title: 'MQTT packets up to 16 KB',
     statement: 'A PUBLISH packet of at most 16384 bytes is delivered; a larger one is refused and reaches no one.',
     choice: 'Refused by dropping it without PUBACK, connection kept (protocol.md §2.4 RECOMMENDATION).', tags: ['boundary'] },
@@ -35,7 +35,7 @@ export const limits = {
     choice: 'Queued and paced rather than dropped, which keeps QoS 1 guarantees. Untested: the reference hub does not pace deliveries (it declares rate-limits missing); a test needs a target that offers rate-limits.', tags: ['unconfirmed'] },
   // resource bounds: the service documents none of these numbers; each test uses the bound the target declares
   'LIM-013': { level: 'SHOULD', capability: 'resource-bounds', source: 'protocol.md §2.3, §11 (subscriptions unlimited); hubcheck', title: 'Subscriptions per device are bounded',
-    statement: 'A device holding as many subscriptions as the target declares (limits.subscriptionsPerDevice) gets SUBACK 0x80 for a further filter and keeps its connection; a filter it already holds is still granted, its subscriptions still deliver, and after it unsubscribes one a new filter is granted.',
+    statement: 'A device holding as many subscriptions as the target declares (limits.subscriptionsPerDevice) gets SUBACK 0x80 for a further filter and keeps its connection; a filter that adds no subscription it does not hold yet (one it holds, or a wildcard such as F/# whose permitted topics, here F, it already holds) is still granted, its subscriptions still deliver, and after it unsubscribes one a new filter is granted.',
     choice: 'The service says "unlimited", but each subscription costs the hub memory a flood of distinct filters would grow without end (100,000 measured at +200 MB). The reference hub holds 1000 per device: far above an SDK device (about 15) and LIM-008, with room for gateways; 0x80 for the extra filter only, like any refused filter.', tags: ['unconfirmed', 'boundary', 'negative'] },
   'LIM-014': { level: 'SHOULD', capability: 'resource-bounds', source: 'hubcheck', title: 'Connections per source address are bounded',
     statement: 'With as many connections open from one source address as the target declares (limits.connectionsPerAddress), a further connection from that address is closed without its CONNECT being answered, while the open ones stay usable and a connection from that address is accepted again once one of them has closed.',

@@ -10,14 +10,28 @@ import { connectBytes, login } from './support.js';
 const product = useProduct('core_login', { devices: ['d1'] });
 
 describe('CONNECT', () => {
-  req(['AUTH-024'], 'a CONNECT with an unknown protocol level gets CONNACK 0x01 and the connection closes', async (h) => {
-    for (const level of [2, 6, 255]) {
-      const conn = await h.raw(`level${level}`);
-      conn.sendBytes(connectBytes(level, `hclevel${level}`), `CONNECT with protocol level ${level}`);
-      const answer = await conn.next(ROUND_TRIP_LIMIT_MS);
-      expect(answer?.cmd, `answer to protocol level ${level}`).toBe('connack');
-      expect((answer as { returnCode?: number }).returnCode, `CONNACK code for protocol level ${level}`).toBe(1);
-      expect(await conn.closesWithin(ROUND_TRIP_LIMIT_MS), `connection closed after level ${level}`).toBe(true);
+  req(['AUTH-024'], 'a CONNECT with an unknown protocol level gets CONNACK 0x01 and the connection closes, whatever its length', async (h) => {
+    // The level is judged however long the CONNECT is: the shortest one (an empty ClientId: 14 bytes in all, less than
+    // a 3.1.1 CONNECT with MQIsdp), a short one, and one carrying a signed login's username and password, whose
+    // remaining length takes two bytes (an MQTT 5 client given the device's credentials sends such a CONNECT).
+    const credentials = { username: 'ABCDEFGHIJhclevel;12010126;a1b2c;4102444800', password: `${'0a'.repeat(32)};hmacsha256` };
+    for (const level of [2, 5, 6, 255]) {
+      const forms: [string, Buffer][] = [
+        ['an empty ClientId', connectBytes(level, '')],
+        ['a ClientId', connectBytes(level, `hclevel${level}`)],
+        ['a username and password', connectBytes(level, `hclevel${level}`, 'MQTT', credentials)],
+      ];
+      expect(forms[0]![1].length, 'the shortest CONNECT').toBe(14);
+      expect(forms[2]![1][1]! & 0x80, 'a remaining length of two bytes').toBe(0x80);
+      for (const [form, bytes] of forms) {
+        const what = `protocol level ${level} with ${form}`;
+        const conn = await h.raw(`level${level}`);
+        conn.sendBytes(bytes, `CONNECT with ${what}`);
+        const answer = await conn.next(ROUND_TRIP_LIMIT_MS);
+        expect(answer?.cmd, `answer to ${what}`).toBe('connack');
+        expect((answer as { returnCode?: number }).returnCode, `CONNACK code for ${what}`).toBe(1);
+        expect(await conn.closesWithin(ROUND_TRIP_LIMIT_MS), `connection closed after ${what}`).toBe(true);
+      }
     }
   });
 

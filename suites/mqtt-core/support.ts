@@ -15,13 +15,25 @@ export const dataTopic = (c: DeviceCredentials): string => `${c.productId}/${c.d
 /** A topic prefix no other test uses (plain brokers have no namespaces). */
 export const uniquePrefix = (): string => `hc${randomBytes(4).toString('hex')}`;
 
-/** A CONNECT packet's bytes with any protocol level (mqtt-packet refuses unknown levels). */
-export function connectBytes(level: number, clientId: string, protocolName = 'MQTT'): Buffer {
+/** A CONNECT packet's bytes with any protocol level (mqtt-packet refuses unknown levels), optionally with a username and password. */
+export function connectBytes(level: number, clientId: string, protocolName = 'MQTT', o: { username?: string; password?: string } = {}): Buffer {
   const name = Buffer.from(protocolName);
-  const id = Buffer.from(clientId);
+  const str = (s: string) => {
+    const b = Buffer.from(s);
+    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  };
+  const flags = 0x02 | (o.username !== undefined ? 0x80 : 0) | (o.password !== undefined ? 0x40 : 0);
   const body = Buffer.concat([
-    Buffer.from([0, name.length]), name, Buffer.from([level, 0x02, 0, 60]),
-    Buffer.from([id.length >> 8, id.length & 0xff]), id,
+    Buffer.from([0, name.length]), name, Buffer.from([level, flags, 0, 60]), str(clientId),
+    ...(o.username !== undefined ? [str(o.username)] : []), ...(o.password !== undefined ? [str(o.password)] : []),
   ]);
-  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+  // the remaining length: 7 bits a byte, low bits first, the continuation bit on every byte but the last
+  const length: number[] = [];
+  for (let n = body.length; ; ) {
+    const digit = n % 128;
+    n = Math.floor(n / 128);
+    length.push(n > 0 ? digit | 0x80 : digit);
+    if (n === 0) break;
+  }
+  return Buffer.concat([Buffer.from([0x10, ...length]), body]);
 }
