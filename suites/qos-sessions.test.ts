@@ -187,24 +187,27 @@ req(['QOS-020', 'API-030'], 'at most 150 unacknowledged QoS 1 messages are kept 
 
 req(['QOS-021'], 'stored messages arrive paced after a reconnect, not in a burst', async (h) => {
   const c = fx.device('x6');
+  const n = 8;
   await offlineSession(h, c);
-  for (let i = 0; i < 5; i++) expect(await cloudPublish(h, c, `p${i}`)).toBe('LimitExceeded.MessageSaved');
+  for (let i = 0; i < n; i++) expect(await cloudPublish(h, c, `p${i}`)).toBe('LimitExceeded.MessageSaved');
   const d = await h.device(c, { clean: false });
   const times: number[] = [];
   const t = topicOf(c, 'a');
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < n; i++) {
     const got = await d.waitFor((m) => m.payload.toString() === `p${i}`, ROUND_TRIP_LIMIT_MS + pace * 2);
     expect(got, `stored message p${i}`).toBeDefined();
     times.push(Date.now());
   }
-  expect(d.received(t).map((m) => m.payload.toString())).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+  expect(d.received(t).map((m) => m.payload.toString())).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
   const gaps = times.slice(1).map((x, i) => x - times[i]!);
-  // The pace the target declares (500 ms on the real service): QOS-021 accepts 80 % of it on average; single
-  // intervals are measured at the client, where scheduling jitter shortens one as it lengthens the previous.
-  const span = times[4]! - times[0]!;
-  expect(span, `intervals ${gaps.join(', ')} ms; expected about ${pace} ms each`).toBeGreaterThanOrEqual(Math.floor(0.8 * pace * 4));
-  for (const g of gaps) expect(g, `intervals ${gaps.join(', ')} ms: two stored messages arrived in a burst`).toBeGreaterThanOrEqual(Math.floor(pace / 4));
-}, { timeout: 30_000 + pace * 10 });
+  // The pace the target declares (500 ms on the real service): QOS-021 accepts 80 % of it on average. Intervals are
+  // measured at the client, where a stall of the client (or the hub) delivers two messages in one read and makes the
+  // next interval longer, so single intervals are not judged: their median and the whole span are.
+  const span = times[n - 1]! - times[0]!;
+  expect(span, `intervals ${gaps.join(', ')} ms; expected about ${pace} ms each`).toBeGreaterThanOrEqual(Math.floor(0.8 * pace * (n - 1)));
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor((gaps.length - 1) / 2)]!;
+  expect(median, `intervals ${gaps.join(', ')} ms: most stored messages arrived in a burst`).toBeGreaterThanOrEqual(Math.floor(pace / 2));
+}, { timeout: 30_000 + pace * 20 });
 
 req(['LIM-010'], 'a device that withholds PUBACK has at most 150 QoS 1 messages in flight and gets the rest as it acknowledges', async (h) => {
   const c = fx.device('x7');
