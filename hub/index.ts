@@ -19,7 +19,9 @@ import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
-import { createQos } from './qos/index.js';
+import { createQos, type Qos } from './qos/index.js';
+import { memoryBackend } from './qos/durable/backend.js';
+import { sqliteBackend } from './qos/durable/sqlite.js';
 import { createServiceContext } from './services/context.js';
 import { SERVICES } from './services/index.js';
 import { DEFAULT_RRPC_TIMEOUT_MS } from './services/rrpc/timeout.js';
@@ -158,6 +160,26 @@ function checkQuota(name: string, value: number | undefined, fallback: number): 
   return q;
 }
 
+/** Registry meta key of the retention clock's test offset (ms), see createClock. */
+const CLOCK_OFFSET_KEY = 'clock-offset-ms';
+
+/** The registry (and session) file; one that is not an SQLite database, or cannot be opened, is refused by name. */
+function openRegistry(dataFile: string | undefined): Registry {
+  if (dataFile === undefined) return new Registry(':memory:');
+  if (dataFile === '' || dataFile === ':memory:') throw new Error(`dataFile must name a file (got ${JSON.stringify(dataFile)}); leave it out for an in-memory hub`);
+  try {
+    return new Registry(dataFile);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    const why = code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
+      ? 'it is not an SQLite database the hub wrote (corrupt, or another kind of file)'
+      : code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM'
+        ? 'it cannot be opened for reading and writing (check that its folder exists and the permissions of both)'
+        : (e as Error).message;
+    throw new Error(`--data ${dataFile}: ${why} [${code || 'error'}]; give a path the hub can write (a new file starts empty) or restore the file from a backup`);
+  }
+}
+
 /** Credentials: given ones win; a file-backed hub otherwise keeps the ones it generated the first time. */
 function apiCredentials(registry: Registry, options: HubOptions): { secretId: string; secretKey: string } {
   if ((options.secretId === undefined) !== (options.secretKey === undefined)) {
@@ -203,20 +225,28 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   };
   const maxSubscriptions = checkCount('maxSubscriptionsPerDevice', options.maxSubscriptionsPerDevice, DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE);
   const apiRates = checkRates(options.apiRates);
-  const clock = createClock(options.now ?? Date.now);
+  const registry = openRegistry(options.dataFile);
+  // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
+  // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
+  const savedOffset = Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0);
+  const clock = createClock(options.now ?? Date.now, {
+    offsetMs: Number.isFinite(savedOffset) && savedOffset > 0 ? savedOffset : 0,
+    ...(options.dataFile ? { onAdvance: (offsetMs: number) => registry.setMeta(CLOCK_OFFSET_KEY, String(offsetMs)) } : {}),
+  });
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
   const tables = serviceTables(SERVICES);
   if (options.testClock) tables.actions['AdvanceTestClock'] = advanceTestClockAction(clock);
   const started: HubService[] = [];
   const log = options.log ?? (() => {});
-  const qos = createQos({ clock, faults, log, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
-
-  const registry = new Registry(options.dataFile ?? ':memory:');
   let broker: RunningBroker | undefined;
   let api: Server | undefined;
+  let qos: Qos | undefined;
   let https: Server | undefined;
   try {
+    // Persistent sessions live in the --data file too (hub/qos/durable/); without it, in memory as before.
+    const backend = options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
+    qos = createQos({ clock, faults, log, backend, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
     const sessions = new Sessions(registry, nowSeconds, log);
     const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
@@ -236,11 +266,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       bounds,
       install: (b) => {
         attach = acl.install(b);
-        qos.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
+        return qos!.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
       },
       attach: (client) => {
         attach!(client);
-        qos.attach(client);
+        qos!.attach(client);
       },
       log,
     });
@@ -268,6 +298,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
+    const runningQos = qos;
     const apiServer = api;
     const httpsServer = https;
     return {
@@ -296,6 +327,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
           await runningBroker.close();
+          runningQos.close();
           await apiClosed;
           await httpsClosed;
           registry.close();
@@ -314,6 +346,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       https.close();
     }
     await broker?.close();
+    qos?.close();
     registry.close();
     throw err;
   }

@@ -147,7 +147,7 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     const resend = item.messageId !== undefined;
     // QOS-018: a resend keeps the identifier it was first sent with (MQTT-4.4.0-1); the fault allocates a new one
     const messageId = resend && !faults.has('new-id-on-redelivery') ? item.messageId! : allocateId();
-    if (stored) stored.messageId = messageId;
+    if (stored) store.markSent(client.id, stored, messageId); // recorded before the PUBLISH leaves, so a restart resends it with DUP = 1
     inflight.add(messageId);
     const dup = resend && !faults.has('no-dup-on-redelivery'); // QOS-018
     try {
