@@ -1,6 +1,8 @@
 // The reference hub: startHub() wires the registry, the MQTT policy hooks, the broker listeners and the cloud API.
 
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, resolve } from 'node:path';
 import { createAcl } from './acl/index.js';
 import { createConnectPolicy } from './auth/connect.js';
 import { Sessions } from './auth/sessions.js';
@@ -167,16 +169,19 @@ const CLOCK_OFFSET_KEY = 'clock-offset-ms';
 function openRegistry(dataFile: string | undefined): Registry {
   if (dataFile === undefined) return new Registry(':memory:');
   if (dataFile === '' || dataFile === ':memory:') throw new Error(`dataFile must name a file (got ${JSON.stringify(dataFile)}); leave it out for an in-memory hub`);
+  const folder = dirname(resolve(dataFile));
+  if (!existsSync(folder)) throw new Error(`--data ${dataFile}: its folder ${folder} does not exist; create it, or give a path in an existing folder`);
   try {
     return new Registry(dataFile);
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
-    const why = code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
-      ? 'it is not an SQLite database the hub wrote (corrupt, or another kind of file)'
-      : code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM'
-        ? 'it cannot be opened for reading and writing (check that its folder exists and the permissions of both)'
-        : (e as Error).message;
-    throw new Error(`--data ${dataFile}: ${why} [${code || 'error'}]; give a path the hub can write (a new file starts empty) or restore the file from a backup`);
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new Error(`--data ${dataFile}: it is not an SQLite database the hub wrote (corrupt, or another kind of file) [${code}]; move it away to start with an empty file, or restore it from a backup`);
+    }
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+      throw new Error(`--data ${dataFile}: it cannot be opened for reading and writing [${code}]; check the permissions of the file and of its folder`);
+    }
+    throw new Error(`--data ${dataFile}: cannot open it: ${(e as Error).message}${code ? ` [${code}]` : ''}`);
   }
 }
 

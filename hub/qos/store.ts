@@ -139,14 +139,14 @@ export class SessionStore {
     if (client.clean) {
       if (!this.faults.has('keep-session-on-clean')) {
         this.records.delete(client.id);
-        this.backend.deleteSession(client.id);
+        this.record(`end of the session of ${client.id}`, () => this.backend.deleteSession(client.id));
       }
       return;
     }
     const record = this.records.get(client.id);
     if (record) record.client = client;
     else this.records.set(client.id, { client, disconnectedAt: 0, messages: [] });
-    this.backend.saveSession(client.id, null);
+    this.record(`login of ${client.id}`, () => this.backend.saveSession(client.id, null));
   }
 
   /** A connection closed: its session (if it still holds it) starts the 24 h offline clock. */
@@ -155,7 +155,7 @@ export class SessionStore {
     if (!record || record.client !== client) return;
     record.client = null;
     record.disconnectedAt = this.clock.advanced();
-    this.backend.saveSession(client.id, record.disconnectedAt);
+    this.record(`disconnect of ${client.id}`, () => this.backend.saveSession(client.id, record.disconnectedAt));
   }
 
   /**
@@ -197,7 +197,7 @@ export class SessionStore {
   markSent(clientId: string, m: StoredMessage, messageId: number | undefined): void {
     if (m.messageId === messageId) return;
     m.messageId = messageId;
-    this.backend.setMessageId(clientId, m.brokerId, m.brokerCounter, messageId);
+    this.record(`packet id of a message for ${clientId}`, () => this.backend.setMessageId(clientId, m.brokerId, m.brokerCounter, messageId));
   }
 
   /** The live session of a ClientId, after applying the 24 h expiry (undefined when there is none). */
@@ -217,9 +217,9 @@ export class SessionStore {
     const now = this.clock.advanced();
     const live = (m: StoredMessage) => now - m.storedAt <= STORED_MESSAGE_TTL_MS; // QOS-022
     if (!record.messages.every(live)) {
-      this.backend.batch(() => {
+      this.record(`expiry of messages for ${clientId}`, () => this.backend.batch(() => {
         for (const m of record.messages) if (!live(m)) this.backend.deleteMessage(clientId, m.brokerId, m.brokerCounter);
-      });
+      }));
       record.messages = record.messages.filter(live);
     }
     return record.messages;
@@ -277,8 +277,21 @@ export class SessionStore {
     const i = record.messages.findIndex((m) => m.messageId === messageId);
     if (i < 0) return undefined;
     const [m] = record.messages.splice(i, 1);
-    this.backend.deleteMessage(clientId, m!.brokerId, m!.brokerCounter);
+    this.record(`PUBACK from ${clientId}`, () => this.backend.deleteMessage(clientId, m!.brokerId, m!.brokerCounter));
     return { brokerId: m!.brokerId, brokerCounter: m!.brokerCounter, topic: m!.topic, payload: m!.payload, qos: 1, messageId };
+  }
+
+  /**
+   * A backend write whose failure must not stop the hub (it runs in connection events and acknowledgements): it is
+   * logged, and the restart may then resend a message (QoS 1 allows it) or keep a session a little longer. Storing
+   * a message is not written this way: its error reaches Aedes, so the PUBLISH is not acknowledged.
+   */
+  private record(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.log(`mqtt: session store (${this.backend.kind}): ${what} not recorded: ${(e as Error).message}`);
+    }
   }
 
   private expired(record: SessionRecord): boolean {
@@ -288,7 +301,7 @@ export class SessionStore {
   private async discard(clientId: string, why: string): Promise<void> {
     this.log(`mqtt: session ${clientId} discarded: ${why}`);
     this.records.delete(clientId);
-    this.backend.deleteSession(clientId);
+    this.record(`end of the session of ${clientId}`, () => this.backend.deleteSession(clientId));
     await this.persistence.cleanSubscriptions({ id: clientId });
   }
 }
