@@ -38,7 +38,8 @@ const USAGE = `usage: hubcheck hub [options]
   --firmware-base-url URL
                        where firmware URLs start, e.g. http://fw.example.com behind a proxy on port 80 (default: the
                        --firmware-port listener, else the cloud API; env HUB_FIRMWARE_BASE_URL)
-  --data FILE          SQLite registry file (default: in memory; env HUB_DATA)
+  --data FILE          SQLite file for the registry and the persistent sessions, which then survive a restart
+                       (default: in memory; env HUB_DATA)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
   --fault NAME         break one behaviour on purpose; repeatable (env HUB_FAULTS, comma-separated)
