@@ -21,7 +21,7 @@ import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
-import { createQos, type Qos } from './qos/index.js';
+import { checkPaceMs, createQos, type Qos } from './qos/index.js';
 import { memoryBackend } from './qos/durable/backend.js';
 import { sqliteBackend } from './qos/durable/sqlite.js';
 import { createServiceContext } from './services/context.js';
@@ -43,6 +43,11 @@ export interface HubOptions {
   wsPort?: number;
   apiPort?: number;
   dataFile?: string;
+  /**
+   * Keep persistent sessions in Redis (`redis://host:port/db`, `--redis`, env HUB_REDIS) instead of the dataFile or
+   * memory; the registry stays in dataFile (give both, or the devices are gone after a restart).
+   */
+  redisUrl?: string;
   secretId?: string;
   secretKey?: string;
   faults?: string[];
@@ -230,6 +235,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   };
   const maxSubscriptions = checkCount('maxSubscriptionsPerDevice', options.maxSubscriptionsPerDevice, DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE);
   const apiRates = checkRates(options.apiRates);
+  checkPaceMs(options.offlinePaceMs); // before any connection to a session backend is opened
   const registry = openRegistry(options.dataFile);
   // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
   // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
@@ -249,8 +255,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let qos: Qos | undefined;
   let https: Server | undefined;
   try {
-    // Persistent sessions live in the --data file too (hub/qos/durable/); without it, in memory as before.
-    const backend = options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
+    // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
+    const backend = options.redisUrl !== undefined
+      ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
+      : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
     qos = createQos({ clock, faults, log, backend, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
     const sessions = new Sessions(registry, nowSeconds, log);
@@ -332,7 +340,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
           await runningBroker.close();
-          runningQos.close();
+          await runningQos.close();
           await apiClosed;
           await httpsClosed;
           registry.close();
@@ -351,7 +359,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       https.close();
     }
     await broker?.close();
-    qos?.close();
+    await qos?.close();
     registry.close();
     throw err;
   }

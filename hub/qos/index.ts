@@ -25,8 +25,8 @@ export interface Qos {
   install(broker: Aedes): Promise<void>;
   /** Called for every new connection, after the packet gate. */
   attach(client: Client): void;
-  /** Stops the periodic expiry sweep. */
-  close(): void;
+  /** Stops the periodic expiry sweep and closes the backend (its connection, for Redis). */
+  close(): Promise<void>;
 }
 
 /** How often offline sessions and messages past their 24 h are looked for (they are also dropped when touched). */
@@ -118,9 +118,10 @@ export function createQos(deps: QosDeps): Qos {
       client.once('connected', () => store.connected(client));
       client.conn.once('close', () => store.disconnected(client));
     },
-    close() {
+    async close() {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
+      await backend.close();
     },
   };
   return qos;

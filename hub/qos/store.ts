@@ -88,7 +88,10 @@ export class SessionStore {
     const removeSubs = p!.removeSubscriptions.bind(p);
     this.originalSubscriptionsByClient = subsByClient;
     this.originalAddSubscriptions = addSubs;
-    p!.outgoingEnqueue = async (sub, packet) => this.enqueue(sub.clientId, packet);
+    p!.outgoingEnqueue = async (sub, packet) => {
+      this.enqueue(sub.clientId, packet);
+      await this.backend.flush();
+    };
     // Aedes calls this from broker.publish before it emits the message to online subscribers (aedes.js
     // publishFuncsQoS: storeRetained, enqueueOffline, emitPacket); with a durable backend the publisher's PUBACK
     // waits for the whole publish (qos/index.ts), so a stored message is on disk before it is acknowledged.
@@ -97,6 +100,7 @@ export class SessionStore {
       this.backend.batch(() => {
         for (const sub of subs) this.enqueue(sub.clientId, packet);
       });
+      await this.backend.flush(); // Redis: the reply for every message stored here
     };
     p!.outgoingUpdate = async (client, packet) => {
       const m = this.records.get(client.id)?.messages.find((x) => x.brokerId === packet.brokerId && x.brokerCounter === packet.brokerCounter);
@@ -170,7 +174,7 @@ export class SessionStore {
   async restore(): Promise<{ sessions: number; messages: number }> {
     const now = this.clock.advanced();
     let messages = 0;
-    const sessions = this.backend.load();
+    const sessions = await this.backend.load();
     for (const s of sessions) {
       if (s.disconnectedAt === null) this.backend.saveSession(s.clientId, now);
       this.records.set(s.clientId, {
@@ -243,6 +247,7 @@ export class SessionStore {
       const record = this.records.get(sub.clientId);
       if (record && !record.client) this.enqueue(sub.clientId, packet, true);
     }
+    await this.backend.flush();
   }
 
   private enqueue(clientId: string, packet: PublishLike, qos0Fault = false): void {

@@ -79,5 +79,7 @@ export function sqliteBackend(db: Database.Database): SessionBackend {
     deleteMessage: (clientId, brokerId, brokerCounter) => void st.deleteMessage.run(clientId, brokerId, brokerCounter),
     // better-sqlite3 transactions nest as savepoints, so a batch may call the transactional writes above
     batch: (fn) => db.transaction(fn)(),
+    flush: () => {}, // every write above has finished when it returns
+    close: () => {}, // the registry owns the database connection
   };
 }
