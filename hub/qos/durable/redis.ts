@@ -47,6 +47,25 @@ export async function redisBackend(url: string, log: (line: string) => void): Pr
 
   let seq = 0;
   let stores: Promise<unknown>[] = [];
+  // flush() calls are answered strictly in the order they were made, including those with nothing to wait for: a
+  // PUBLISH that stored nothing (the session is full, or no persistent session matches) must not be emitted before
+  // an earlier one still waiting for Redis, or the outbox's dedupe (by broker counter) would drop the earlier one.
+  const waiters: { stores: Promise<unknown>[]; resolve: () => void; reject: (e: Error) => void }[] = [];
+  let draining = false;
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    while (waiters.length > 0) {
+      const w = waiters.shift()!;
+      try {
+        await Promise.all(w.stores);
+        w.resolve();
+      } catch (e) {
+        w.reject(e as Error);
+      }
+    }
+    draining = false;
+  };
   const fail = (what: string) => (e: Error) => log(`mqtt: session store (redis): ${what} not recorded: ${e.message}`);
   const key = (brokerId: string, brokerCounter: number) => `${brokerId}:${brokerCounter}`;
 
@@ -115,10 +134,13 @@ export async function redisBackend(url: string, log: (line: string) => void): Pr
       redis.multi().hdel(`msgs:${clientId}`, k).zrem(`order:${clientId}`, k).hdel(`mids:${clientId}`, k).exec().catch(fail(`removal of a message for ${clientId}`));
     },
     batch: (fn) => fn(),
-    async flush() {
-      const pending = stores;
+    flush() {
+      const own = stores;
       stores = [];
-      await Promise.all(pending);
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ stores: own, resolve, reject });
+        void drain();
+      });
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
