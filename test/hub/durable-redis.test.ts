@@ -3,24 +3,17 @@
 
 import { Redis } from 'ioredis';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { hubcheck } from '../cli/helpers.js';
-import { provision } from './helpers.js';
-import { SessionClient, useHubChildren } from './durable-process.js';
-import { storedAcrossRestart, topicOf } from './durable-scenarios.js';
-import { redisMissing, startRedis, type PrivateRedis } from './redis-server.js';
+import { useHubChildren } from './durable-process.js';
+import { storedAcrossRestart } from './durable-scenarios.js';
+import { redisMissing, usePrivateRedis } from './redis-server.js';
 
 const missing = redisMissing();
 if (missing) console.warn(`durable-redis: skipped: ${missing}`);
 
 describe.skipIf(missing !== undefined)('sessions in Redis', () => {
-  let redis: PrivateRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = usePrivateRedis();
   const { start, tempDir } = useHubChildren(['--offline-pace', '0']);
 
   test('a hub restarted after kill -9 keeps the session, its subscription and every stored message (DUP = 1 and packet id for in-flight ones)', async () => {
@@ -40,20 +33,6 @@ describe.skipIf(missing !== undefined)('sessions in Redis', () => {
     } finally {
       r.disconnect();
     }
-  }, 30_000);
-
-  test('a full session does not reorder deliveries: 160 PUBLISHes left unacknowledged, the first 150 delivered in order', async () => {
-    // The PUBLISHes past the 150th store nothing, so they wait for no Redis reply; they must still be routed after
-    // the earlier ones (the outbox drops a broker counter lower than one it has seen as a duplicate).
-    const h = await start(path.join(tempDir(), 'hub.db'), ['--redis', redis.url]);
-    const [d] = await provision(h.hub, ['full']);
-    const topic = topicOf(d!);
-    const s = await SessionClient.open(h.hub, d!, { autoAck: false });
-    await s.subscribe(topic, 1, 60_000);
-    for (let i = 1; i <= 160; i++) s.send({ cmd: 'publish', topic, payload: `w${i}`, qos: 1, messageId: i });
-    expect(await s.pump(() => s.acked.size === 160 && s.deliveries.length >= 150, 10_000), `${s.acked.size} PUBACKs, ${s.deliveries.length} deliveries`).toBe(true);
-    expect(s.deliveries.map((m) => m.payload)).toEqual(Array.from({ length: 150 }, (_, i) => `w${i + 1}`));
-    s.close();
   }, 30_000);
 
   test('a Redis that cannot be reached, or a URL that is not redis://, is refused at start naming it', async () => {

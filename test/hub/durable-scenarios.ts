@@ -56,3 +56,57 @@ export async function storedAcrossRestart(h1: HubChild, signal: 'SIGKILL' | 'SIG
   expect(await h2.stop()).toBe(0);
   return { device: d!, topic };
 }
+
+/** Bounds of the run: at most this many PUBLISHes, this long, this many unacknowledged at once (far below the 150 a session stores). */
+const RUN_MAX_MESSAGES = 2000;
+const RUN_MAX_MS = 10_000;
+const RUN_WINDOW = 20;
+const KILL_AFTER_MS = 1500;
+
+/**
+ * A device publishes QoS 1 to its own topic continuously while subscribed to it with CleanSession = 0 and
+ * acknowledging; the hub is killed with SIGKILL in the middle and started again. Every PUBLISH the hub acknowledged
+ * reaches the subscriber at least once, before the kill or after the restart; duplicates are allowed and reported.
+ */
+export async function ackedSurviveKill(h1: HubChild, restart: () => Promise<HubChild>, label: string): Promise<void> {
+  const [d] = await provision(h1.hub, ['runner']);
+  const topic = topicOf(d!);
+  const s1 = await SessionClient.open(h1.hub, d!, { autoAck: true });
+  await s1.subscribe(topic, 1, 60_000);
+
+  const began = Date.now();
+  const killer = setTimeout(() => h1.child.kill('SIGKILL'), KILL_AFTER_MS);
+  let sent = 0;
+  try {
+    while (sent < RUN_MAX_MESSAGES && Date.now() - began < RUN_MAX_MS && !s1.closed) {
+      while (sent < RUN_MAX_MESSAGES && sent - s1.acked.size < RUN_WINDOW) {
+        sent++;
+        s1.send({ cmd: 'publish', topic, payload: `m${sent}`, qos: 1, messageId: sent });
+      }
+      await s1.pump(() => s1.closed || sent - s1.acked.size < RUN_WINDOW, 200);
+    }
+  } finally {
+    clearTimeout(killer);
+  }
+  expect(s1.closed, 'the hub was killed before the run ended').toBe(true);
+  await h1.kill9();
+  const acknowledged = [...s1.acked].map((id) => `m${id}`);
+  expect(acknowledged.length, 'PUBLISHes acknowledged before the kill').toBeGreaterThan(50);
+  const before = s1.deliveries.map((m) => m.payload);
+
+  const h2 = await restart();
+  const s2 = await SessionClient.open(h2.hub, d!, { autoAck: true });
+  expect(s2.sessionPresent).toBe(true);
+  s2.send({ cmd: 'publish', topic, payload: 'barrier', qos: 1, messageId: 1 });
+  expect(await s2.pump(() => s2.deliveries.some((m) => m.payload === 'barrier'), 10_000), 'the barrier published after the restart').toBe(true);
+  const after = s2.deliveries.map((m) => m.payload).filter((p) => p !== 'barrier');
+
+  const received = new Set([...before, ...after]);
+  const lost = acknowledged.filter((p) => !received.has(p));
+  const all = [...before, ...after];
+  const duplicates = all.length - new Set(all).size;
+  console.log(`${label}: kill -9 after ${KILL_AFTER_MS} ms: ${sent} sent, ${acknowledged.length} acknowledged, ${before.length} delivered before the kill, ${after.length} after the restart, ${duplicates} duplicates, ${lost.length} lost`);
+  expect(lost, 'acknowledged PUBLISHes the subscriber never got').toEqual([]);
+  await s2.disconnect();
+  expect(await h2.stop()).toBe(0);
+}

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { freePorts } from '../cli/helpers.js';
 
 const START_TIMEOUT_MS = 10_000;
@@ -50,6 +51,23 @@ export async function startRedis(): Promise<PrivateRedis> {
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A private Redis for the tests of one describe block (started before them, stopped after). */
+export function usePrivateRedis(): { readonly url: string } {
+  let redis: PrivateRedis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    get url() {
+      if (!redis) throw new Error('the private Redis is not running');
+      return redis.url;
     },
   };
 }

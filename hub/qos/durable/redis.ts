@@ -34,15 +34,25 @@ export function checkRedisUrl(url: string): string {
 /** Connects (failing within 5 s with a message naming the URL) and returns the backend. */
 export async function redisBackend(url: string, log: (line: string) => void): Promise<SessionBackend> {
   checkRedisUrl(url);
-  const redis = new Redis(url, { keyPrefix: PREFIX, lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 3 });
-  redis.on('error', () => {}); // reported through the commands that fail; ioredis reconnects by itself
+  let started = false;
+  let lastError: Error | undefined;
+  const redis = new Redis(url, {
+    keyPrefix: PREFIX,
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 3,
+    // no retries at start (a wrong URL fails at once); later, reconnect with a capped back-off
+    retryStrategy: (times) => (started ? Math.min(times * 200, 2000) : null),
+  });
+  redis.on('error', (e: Error) => (lastError = e)); // reported through the commands that fail
   try {
     await redis.connect();
     await redis.ping();
+    started = true;
   } catch (e) {
     redis.disconnect();
     const shown = url.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
-    throw new Error(`--redis ${shown}: cannot reach Redis (${(e as Error).message}); start redis-server there or give the right URL`);
+    throw new Error(`--redis ${shown}: cannot reach Redis (${(lastError ?? (e as Error)).message}); start redis-server there or give the right URL`);
   }
 
   let seq = 0;
