@@ -1,6 +1,7 @@
-// Benchmark: what durable sessions (--data, the SQLite backend) cost. QoS 1 messages per second through a hub in
-// memory and a hub with a data file, interleaved, with and without a persistent subscriber; and the start time of a
-// hub whose file holds 100 offline sessions with 150 stored messages each.
+// Benchmark: what durable sessions cost. QoS 1 messages per second through a hub in memory, one with a data file
+// (SQLite) and, where redis-server is installed, one with --redis (a private redis-server), interleaved, with and
+// without a persistent subscriber; and the start time of a hub whose file holds 100 offline sessions with 150
+// stored messages each.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { startHub, type RunningHub } from '../hub/index.js';
 import { sqliteBackend } from '../hub/qos/durable/sqlite.js';
 import { CloudApi } from '../src/client/cloud-api.js';
 import { deviceLogin } from '../src/protocol/credentials.js';
+import { redisMissing, startRedis, type PrivateRedis } from '../test/hub/redis-server.js';
 import { median, printTable, type Row } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -21,10 +23,10 @@ const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 3);
 
 interface Bench { hub: RunningHub; productId: string; persistent: mqtt.MqttClient; clean: mqtt.MqttClient; received: () => number }
 
-async function prepare(dataFile: string | undefined): Promise<Bench> {
-  const hub = await startHub({ ...(dataFile ? { dataFile } : {}), apiRates: {} });
+async function prepare(dataFile: string | undefined, redisUrl?: string): Promise<Bench> {
+  const hub = await startHub({ ...(dataFile ? { dataFile } : {}), ...(redisUrl ? { redisUrl } : {}), apiRates: {} });
   const api = new CloudApi({ endpoint: hub.endpoints.api, ...hub.credentials, region: 'ap-guangzhou' });
-  const { ProductId } = await api.call<{ ProductId: string }>('CreateProduct', { ProductName: `bench_durable_${dataFile ? 'sqlite' : 'memory'}` });
+  const { ProductId } = await api.call<{ ProductId: string }>('CreateProduct', { ProductName: `bench_durable_${redisUrl ? 'redis' : dataFile ? 'sqlite' : 'memory'}` });
   const connect = async (name: string, clean: boolean) => {
     const { DevicePsk } = await api.call<{ DevicePsk: string }>('CreateDevice', { ProductId, DeviceName: name });
     return mqtt.connectAsync(hub.endpoints.mqtt, { ...deviceLogin({ productId: ProductId, deviceName: name, psk: DevicePsk }), clean, reconnectPeriod: 0 });
@@ -56,27 +58,29 @@ async function round(b: Bench, which: 'persistent' | 'clean', n: number): Promis
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-async function throughput(dir: string): Promise<void> {
-  const benches = { memory: await prepare(undefined), sqlite: await prepare(path.join(dir, 'throughput.db')) };
+async function throughput(dir: string, redis: PrivateRedis | undefined): Promise<void> {
+  const benches: Record<string, Bench> = { memory: await prepare(undefined), sqlite: await prepare(path.join(dir, 'throughput.db')) };
+  if (redis) benches['redis'] = await prepare(path.join(dir, 'registry.db'), redis.url);
   for (const b of Object.values(benches)) {
     await round(b, 'persistent', 300); // warm-up
     await round(b, 'clean', 300);
   }
   const samples: Record<string, number[]> = {};
-  const cases = [['memory', 'persistent'], ['sqlite', 'persistent'], ['memory', 'clean'], ['sqlite', 'clean']] as const;
+  const cases = Object.keys(benches).flatMap((backend) => (['persistent', 'clean'] as const).map((which) => [backend, which] as const));
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < cases.length; k++) {
       const [backend, which] = cases[(k + r) % cases.length]!; // rotate the order so drift in machine load hits all alike
-      (samples[`${backend} ${which}`] ??= []).push(await round(benches[backend], which, MESSAGES_PER_ROUND));
+      (samples[`${backend} ${which}`] ??= []).push(await round(benches[backend]!, which, MESSAGES_PER_ROUND));
     }
   }
   const m = (k: string) => median(samples[k]!);
-  const rows: Row[] = [
-    { name: 'memory, persistent subscriber', median: m('memory persistent'), unit: 'msg/s' },
-    { name: 'sqlite, persistent subscriber', median: m('sqlite persistent'), unit: 'msg/s', ratio: m('sqlite persistent') / m('memory persistent') },
-    { name: 'memory, no session (publish only)', median: m('memory clean'), unit: 'msg/s' },
-    { name: 'sqlite, no session (publish only)', median: m('sqlite clean'), unit: 'msg/s', ratio: m('sqlite clean') / m('memory clean') },
-  ];
+  const rows: Row[] = [];
+  for (const which of ['persistent', 'clean'] as const) {
+    for (const backend of Object.keys(benches)) {
+      const name = `${backend}, ${which === 'persistent' ? 'persistent subscriber' : 'no session (publish only)'}`;
+      rows.push({ name, median: m(`${backend} ${which}`), unit: 'msg/s', ...(backend === 'memory' ? {} : { ratio: m(`${backend} ${which}`) / m(`memory ${which}`) }) });
+    }
+  }
   printTable(`QoS 1 publishes, ${ROUNDS} rounds × ${MESSAGES_PER_ROUND} messages, window ${WINDOW}, interleaved (ratio: to memory)`, rows);
   for (const b of Object.values(benches)) {
     await b.persistent.endAsync(true);
@@ -126,9 +130,13 @@ async function restart(dir: string): Promise<void> {
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hubcheck-bench-durable-'));
+const missing = redisMissing();
+if (missing) console.log(`(Redis left out: ${missing})`);
+const redis = missing ? undefined : await startRedis();
 try {
-  await throughput(dir);
+  await throughput(dir, redis);
   await restart(dir);
 } finally {
+  await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
