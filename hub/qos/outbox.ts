@@ -75,7 +75,7 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     if (packet.qos === 0) return internals.deliver0(packet, cb);
     if (firstTime(internals, packet) && broker.authorizeForward(client, packet as never)) {
       const item: Item = { topic: packet.topic, payload: Buffer.from(packet.payload), brokerId: packet.brokerId, brokerCounter: packet.brokerCounter, replay: false };
-      const inReplay = replayed.has(keyOf(item.brokerId, item.brokerCounter));
+      const inReplay = replayed.size > 0 && replayed.has(keyOf(item.brokerId, item.brokerCounter));
       if (!ready) early.push(item);
       else if (inReplay) log(`mqtt: ${client.id}: a message on ${packet.topic} is already in the replay`);
       else if (queue.length >= MAX_QUEUED_QOS1) log(`mqtt: ${client.id} has ${MAX_QUEUED_QOS1} QoS 1 messages waiting; one on ${packet.topic} is dropped`);
