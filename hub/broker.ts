@@ -26,7 +26,8 @@ export interface BrokerOptions {
   hooks: AedesOptions;
   /** Wires a new Aedes client to the packet gate; throws when Aedes internals are not as expected. */
   attach: (client: Client) => void;
-  install: (broker: Aedes) => void;
+  /** Runs before any listener opens (it may restore state, e.g. persistent sessions). */
+  install: (broker: Aedes) => void | Promise<void>;
   log: (line: string) => void;
   /** Fault switches of the WebSocket transport (`ws-accept-text-frames`, `ws-frame-per-packet`); none by default. */
   faults?: Faults;
@@ -116,7 +117,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     // a backstop behind the connection guard's deadline, which already runs from the moment the socket was accepted
     ...(faults.has('no-connect-deadline') ? {} : { connectTimeout: connections.connectDeadlineMs }),
   });
-  opts.install(broker);
+  await opts.install(broker);
   broker.on('clientError', (client: Client, err: Error) => log(`mqtt: client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => log(`mqtt: connection error: ${err.message}`));
   (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log(`mqtt: broker error: ${err.message}`));

@@ -20,8 +20,15 @@ export interface Clock {
   readonly offsetMs: number;
 }
 
-export function createClock(base: () => number = Date.now): Clock {
-  let offset = 0;
+export interface ClockOptions {
+  /** The offset a previous run had advanced to (kept with the hub's data file). */
+  offsetMs?: number;
+  /** Called after every advance with the new total offset (to keep it). */
+  onAdvance?: (offsetMs: number) => void;
+}
+
+export function createClock(base: () => number = Date.now, options: ClockOptions = {}): Clock {
+  let offset = options.offsetMs ?? 0;
   return {
     now: () => base(),
     wall: () => base(),
@@ -29,6 +36,7 @@ export function createClock(base: () => number = Date.now): Clock {
     advance(ms: number) {
       if (!Number.isFinite(ms) || ms < 0) throw new Error(`the clock only moves forward: advance(${ms}) refused`);
       offset += ms;
+      options.onAdvance?.(offset);
     },
     get offsetMs() { return offset; },
   };

@@ -1,6 +1,8 @@
 // The reference hub: startHub() wires the registry, the MQTT policy hooks, the broker listeners and the cloud API.
 
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, resolve } from 'node:path';
 import { createAcl } from './acl/index.js';
 import { createConnectPolicy } from './auth/connect.js';
 import { Sessions } from './auth/sessions.js';
@@ -19,7 +21,9 @@ import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
-import { createQos } from './qos/index.js';
+import { checkPaceMs, createQos, type Qos } from './qos/index.js';
+import { memoryBackend } from './qos/durable/backend.js';
+import { sqliteBackend } from './qos/durable/sqlite.js';
 import { createServiceContext } from './services/context.js';
 import { SERVICES } from './services/index.js';
 import { DEFAULT_RRPC_TIMEOUT_MS } from './services/rrpc/timeout.js';
@@ -39,6 +43,11 @@ export interface HubOptions {
   wsPort?: number;
   apiPort?: number;
   dataFile?: string;
+  /**
+   * Keep persistent sessions in Redis (`redis://host:port/db`, `--redis`, env HUB_REDIS) instead of the dataFile or
+   * memory; the registry stays in dataFile (give both, or the devices are gone after a restart).
+   */
+  redisUrl?: string;
   secretId?: string;
   secretKey?: string;
   faults?: string[];
@@ -158,6 +167,29 @@ function checkQuota(name: string, value: number | undefined, fallback: number): 
   return q;
 }
 
+/** Registry meta key of the retention clock's test offset (ms), see createClock. */
+const CLOCK_OFFSET_KEY = 'clock-offset-ms';
+
+/** The registry (and session) file; one that is not an SQLite database, or cannot be opened, is refused by name. */
+function openRegistry(dataFile: string | undefined): Registry {
+  if (dataFile === undefined) return new Registry(':memory:');
+  if (dataFile === '' || dataFile === ':memory:') throw new Error(`dataFile must name a file (got ${JSON.stringify(dataFile)}); leave it out for an in-memory hub`);
+  const folder = dirname(resolve(dataFile));
+  if (!existsSync(folder)) throw new Error(`--data ${dataFile}: its folder ${folder} does not exist; create it, or give a path in an existing folder`);
+  try {
+    return new Registry(dataFile);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new Error(`--data ${dataFile}: it is not an SQLite database the hub wrote (corrupt, or another kind of file) [${code}]; move it away to start with an empty file, or restore it from a backup`);
+    }
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+      throw new Error(`--data ${dataFile}: it cannot be opened for reading and writing [${code}]; check the permissions of the file and of its folder`);
+    }
+    throw new Error(`--data ${dataFile}: cannot open it: ${(e as Error).message}${code ? ` [${code}]` : ''}`);
+  }
+}
+
 /** Credentials: given ones win; a file-backed hub otherwise keeps the ones it generated the first time. */
 function apiCredentials(registry: Registry, options: HubOptions): { secretId: string; secretKey: string } {
   if ((options.secretId === undefined) !== (options.secretKey === undefined)) {
@@ -203,20 +235,31 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   };
   const maxSubscriptions = checkCount('maxSubscriptionsPerDevice', options.maxSubscriptionsPerDevice, DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE);
   const apiRates = checkRates(options.apiRates);
-  const clock = createClock(options.now ?? Date.now);
+  checkPaceMs(options.offlinePaceMs); // before any connection to a session backend is opened
+  const registry = openRegistry(options.dataFile);
+  // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
+  // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
+  const savedOffset = Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0);
+  const clock = createClock(options.now ?? Date.now, {
+    offsetMs: Number.isFinite(savedOffset) && savedOffset > 0 ? savedOffset : 0,
+    ...(options.dataFile ? { onAdvance: (offsetMs: number) => registry.setMeta(CLOCK_OFFSET_KEY, String(offsetMs)) } : {}),
+  });
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
   const tables = serviceTables(SERVICES);
   if (options.testClock) tables.actions['AdvanceTestClock'] = advanceTestClockAction(clock);
   const started: HubService[] = [];
   const log = options.log ?? (() => {});
-  const qos = createQos({ clock, faults, log, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
-
-  const registry = new Registry(options.dataFile ?? ':memory:');
   let broker: RunningBroker | undefined;
   let api: Server | undefined;
+  let qos: Qos | undefined;
   let https: Server | undefined;
   try {
+    // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
+    const backend = options.redisUrl !== undefined
+      ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
+      : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
+    qos = createQos({ clock, faults, log, backend, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
     const sessions = new Sessions(registry, nowSeconds, log);
     const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
@@ -236,11 +279,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       bounds,
       install: (b) => {
         attach = acl.install(b);
-        qos.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
+        return qos!.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
       },
       attach: (client) => {
         attach!(client);
-        qos.attach(client);
+        qos!.attach(client);
       },
       log,
     });
@@ -268,6 +311,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
+    const runningQos = qos;
     const apiServer = api;
     const httpsServer = https;
     return {
@@ -296,6 +340,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
           await runningBroker.close();
+          await runningQos.close();
           await apiClosed;
           await httpsClosed;
           registry.close();
@@ -314,6 +359,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       https.close();
     }
     await broker?.close();
+    await qos?.close();
     registry.close();
     throw err;
   }

@@ -38,7 +38,10 @@ const USAGE = `usage: hubcheck hub [options]
   --firmware-base-url URL
                        where firmware URLs start, e.g. http://fw.example.com behind a proxy on port 80 (default: the
                        --firmware-port listener, else the cloud API; env HUB_FIRMWARE_BASE_URL)
-  --data FILE          SQLite registry file (default: in memory; env HUB_DATA)
+  --data FILE          SQLite file for the registry and the persistent sessions, which then survive a restart
+                       (default: in memory; env HUB_DATA)
+  --redis URL          keep the persistent sessions in Redis instead, e.g. redis://127.0.0.1:6379/0 (the registry
+                       stays in --data; env HUB_REDIS)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
   --fault NAME         break one behaviour on purpose; repeatable (env HUB_FAULTS, comma-separated)
@@ -105,6 +108,11 @@ function productId(flag: string, value: string): string {
   }
 }
 
+function redisUrl(flag: string, value: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/.test(value)) throw new UsageError(`${flag} must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0 (got "${value}")`);
+  return value;
+}
+
 function baseUrl(flag: string, value: string): string {
   try {
     return checkFirmwareBaseUrl(flag, value);
@@ -132,6 +140,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
     apiPort: env['HUB_API_PORT'] ? port('HUB_API_PORT', env['HUB_API_PORT']) : 8081,
   };
   if (env['HUB_DATA']) options.dataFile = env['HUB_DATA'];
+  if (env['HUB_REDIS']) options.redisUrl = redisUrl('HUB_REDIS', env['HUB_REDIS']);
   if (env['HUB_SECRET_ID']) options.secretId = env['HUB_SECRET_ID'];
   if (env['HUB_SECRET_KEY']) options.secretKey = env['HUB_SECRET_KEY'];
   if (env['HUB_RRPC_TIMEOUT']) options.rrpcTimeoutMs = millis('HUB_RRPC_TIMEOUT', env['HUB_RRPC_TIMEOUT']);
@@ -181,6 +190,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--firmware-port': options.firmwarePort = port(flag, value()); break;
       case '--firmware-base-url': options.firmwareBaseUrl = baseUrl(flag, value()); break;
       case '--data': options.dataFile = value(); break;
+      case '--redis': options.redisUrl = redisUrl(flag, value()); break;
       case '--secret-id': options.secretId = value(); break;
       case '--secret-key': options.secretKey = value(); break;
       case '--fault': faults.push(value()); break;

@@ -1,9 +1,11 @@
 // QoS 1 delivery and persistent sessions: the session store wired into Aedes' persistence, and the per-connection outbox.
 
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import type { Clock } from '../clock.js';
 import type { Faults } from '../faults.js';
 import { DEFAULT_OFFLINE_PACE_MS } from '../limits.js';
+import { memoryBackend, type SessionBackend } from './durable/backend.js';
 import { attachOutbox } from './outbox.js';
 import { SessionStore } from './store.js';
 
@@ -13,15 +15,22 @@ export interface QosDeps {
   log: (line: string) => void;
   /** Interval between stored messages resent after a reconnect (HubOptions.offlinePaceMs). */
   paceMs?: number;
+  /** Where sessions are kept besides memory (default: nowhere, they end with the process). */
+  backend?: SessionBackend;
 }
 
 export interface Qos {
   store: SessionStore;
-  /** Called once the broker exists (before any client): takes over the outgoing queue of its persistence. */
-  install(broker: Aedes): void;
+  /** Called once the broker exists (before any client): takes over the outgoing queue of its persistence and restores recorded sessions. */
+  install(broker: Aedes): Promise<void>;
   /** Called for every new connection, after the packet gate. */
   attach(client: Client): void;
+  /** Stops the periodic expiry sweep and closes the backend (its connection, for Redis). */
+  close(): Promise<void>;
 }
+
+/** How often offline sessions and messages past their 24 h are looked for (they are also dropped when touched). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 const byBroker = new WeakMap<Aedes, Qos>();
 
@@ -36,27 +45,83 @@ export function checkPaceMs(value: number | undefined): number {
   return ms;
 }
 
+type PublishFn = (packet: AedesPublishPacket, client?: Client | null, done?: (err?: Error | null) => void) => void;
+type AuthorizePublish = (client: Client | null, packet: AedesPublishPacket, cb: (err?: Error | null) => void) => void;
+
+/**
+ * With a durable backend, a device's QoS 1 PUBLISH is acknowledged only once broker.publish has finished, i.e.
+ * after the message was stored for every persistent session it matches. Aedes 1.2 does it the other way round
+ * (lib/handlers/publish.js enqueuePublish, case 1: write(PUBACK) and then broker.publish), so a kill -9 between the
+ * two would lose a message the publisher was told is delivered. As hub/acl/publish.ts does for refused packets,
+ * the packet is lowered to QoS 0 after authorizePublish (Aedes then sends no PUBACK and calls broker.publish at
+ * once), restored to QoS 1 when broker.publish is called, and the PUBACK is written when publish completes.
+ */
+function ackAfterStore(broker: Aedes, log: (line: string) => void): void {
+  const b = broker as unknown as { authorizePublish: AuthorizePublish; publish: PublishFn };
+  const marked = new WeakSet<object>();
+  const authorize = b.authorizePublish.bind(broker);
+  b.authorizePublish = (client, packet, cb) =>
+    authorize(client, packet, (err) => {
+      // a refused packet was already lowered to QoS 0 by the ACL (no PUBACK), so only accepted ones are marked
+      if (!err && client && packet.qos === 1) {
+        marked.add(packet);
+        packet.qos = 0;
+      }
+      cb(err);
+    });
+  const publish = b.publish.bind(broker) as PublishFn;
+  b.publish = (packet, client, done) => {
+    if (typeof client === 'function') return publish(packet, client as never);
+    if (!marked.has(packet) || !client) return publish(packet, client, done);
+    marked.delete(packet);
+    packet.qos = 1;
+    publish(packet, client, (err) => {
+      if (err) log(`mqtt: QoS 1 PUBLISH from ${client.id} on ${packet.topic} not stored, so not acknowledged: ${err.message}`);
+      else if (!client.closed && client.conn.writable) {
+        try {
+          mqttPacket.writeToStream({ cmd: 'puback', messageId: packet.messageId! }, client.conn);
+        } catch (e) {
+          log(`mqtt: cannot write PUBACK to ${client.id}: ${String(e)}`);
+        }
+      }
+      done?.(err);
+    });
+  };
+}
+
 export function createQos(deps: QosDeps): Qos {
   const paceMs = checkPaceMs(deps.paceMs);
-  const store = new SessionStore(deps.clock, deps.faults, deps.log);
+  const backend = deps.backend ?? memoryBackend;
+  const store = new SessionStore(deps.clock, deps.faults, deps.log, backend);
   let broker: Aedes | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   const qos: Qos = {
     store,
-    install(b) {
+    async install(b) {
       broker = b;
       store.install(b);
       byBroker.set(b, qos);
+      if (backend.durable) ackAfterStore(b, deps.log);
       if (deps.faults.has('store-qos0-offline')) {
         b.on('publish', (packet: AedesPublishPacket) => {
           if (packet.qos === 0 && !packet.topic.startsWith('$SYS')) void store.storeQos0(packet).catch(() => {});
         });
       }
+      const restored = await store.restore();
+      if (backend.durable) deps.log(`mqtt: restored ${restored.sessions} persistent sessions with ${restored.messages} stored messages (${backend.kind})`);
+      sweeper = setInterval(() => void store.sweep().catch((e: Error) => deps.log(`mqtt: session sweep failed: ${e.message}`)), SWEEP_INTERVAL_MS);
+      sweeper.unref();
     },
     attach(client) {
       if (!broker) throw new Error('qos.install(broker) must run before clients attach');
       attachOutbox(client, { broker, store, faults: deps.faults, paceMs, log: deps.log });
       client.once('connected', () => store.connected(client));
       client.conn.once('close', () => store.disconnected(client));
+    },
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = undefined;
+      await backend.close();
     },
   };
   return qos;

@@ -59,6 +59,10 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
   }
   const queue: Item[] = [];
   const early: Item[] = []; // live messages that arrive between restoring subscriptions and the CONNACK
+  // Stored messages taken into the replay at the CONNACK. With an asynchronous backend (Redis) a message can be in
+  // the store before the CONNACK and reach deliverQoS only after it, once its write is confirmed: it is sent once.
+  const replayed = new Set<string>();
+  const keyOf = (brokerId: string | undefined, brokerCounter: number | undefined) => `${brokerId ?? ''}:${brokerCounter ?? 0}`;
   const inflight = new Set<number>();
   let ready = false;
   let nextId = 1;
@@ -71,7 +75,9 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     if (packet.qos === 0) return internals.deliver0(packet, cb);
     if (firstTime(internals, packet) && broker.authorizeForward(client, packet as never)) {
       const item: Item = { topic: packet.topic, payload: Buffer.from(packet.payload), brokerId: packet.brokerId, brokerCounter: packet.brokerCounter, replay: false };
+      const inReplay = replayed.size > 0 && replayed.has(keyOf(item.brokerId, item.brokerCounter));
       if (!ready) early.push(item);
+      else if (inReplay) log(`mqtt: ${client.id}: a message on ${packet.topic} is already in the replay`);
       else if (queue.length >= MAX_QUEUED_QOS1) log(`mqtt: ${client.id} has ${MAX_QUEUED_QOS1} QoS 1 messages waiting; one on ${packet.topic} is dropped`);
       else queue.push(item);
       pump();
@@ -97,6 +103,7 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
       const stored: StoredMessage[] = [...store.messages(client.id)];
       if (faults.has('reorder-offline-queue')) stored.reverse();
       for (const m of stored) {
+        replayed.add(keyOf(m.brokerId, m.brokerCounter));
         queue.push({ topic: m.topic, payload: m.payload, brokerId: m.brokerId, brokerCounter: m.brokerCounter, replay: true, ...(m.messageId !== undefined ? { messageId: m.messageId } : {}) });
       }
     }
@@ -147,7 +154,7 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     const resend = item.messageId !== undefined;
     // QOS-018: a resend keeps the identifier it was first sent with (MQTT-4.4.0-1); the fault allocates a new one
     const messageId = resend && !faults.has('new-id-on-redelivery') ? item.messageId! : allocateId();
-    if (stored) stored.messageId = messageId;
+    if (stored) store.markSent(client.id, stored, messageId); // recorded before the PUBLISH leaves, so a restart resends it with DUP = 1
     inflight.add(messageId);
     const dup = resend && !faults.has('no-dup-on-redelivery'); // QOS-018
     try {

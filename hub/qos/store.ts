@@ -6,6 +6,10 @@
 // methods of that persistence instance with this store, so the caps, the expiry and the faults live in one place;
 // subscriptions, wills and the QoS 2 incoming store stay Aedes' own. The replay after a reconnect is not Aedes'
 // emptyQueue (outgoingStream answers an empty stream): outbox.ts sends stored messages itself, paced and windowed.
+//
+// Every change of session state (session opened or closed, CleanSession = 0 subscriptions, message stored, sent,
+// acknowledged, expired, discarded) is also written to a SessionBackend (durable/): nothing for the default memory
+// backend, the hub's SQLite file with --data. restore() reads it back at start.
 
 import type { Aedes, Client } from 'aedes';
 import { Readable } from 'node:stream';
@@ -13,6 +17,7 @@ import type { Clock } from '../clock.js';
 import type { Faults } from '../faults.js';
 import { MAX_STORED_MESSAGES, SESSION_TTL_MS, STORED_MESSAGE_TTL_MS } from '../limits.js';
 import { covers, levels } from '../acl/topics.js';
+import { memoryBackend, type SessionBackend } from './durable/backend.js';
 
 /** One stored QoS 1 message; messageId is set once it was sent (so a resend after a reconnect carries DUP = 1). */
 export interface StoredMessage {
@@ -42,6 +47,8 @@ interface PersistenceInternals {
   outgoingUpdate(client: Client, packet: PublishLike): Promise<void>;
   outgoingClearMessageId(client: Client, packet: { messageId?: number }): Promise<PublishLike | undefined>;
   outgoingStream(client: Client): Readable;
+  addSubscriptions(client: { id: string }, subs: SubLike[] | { topic: string; qos: number }[]): Promise<void>;
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
   subscriptionsByClient(client: { id: string }): Promise<{ topic: string; qos: number }[]>;
   subscriptionsByTopic(topic: string): Promise<SubLike[]>;
   cleanSubscriptions(client: { id: string }): Promise<void>;
@@ -59,30 +66,55 @@ export class SessionStore {
   private readonly records = new Map<string, SessionRecord>();
   private persistence!: PersistenceInternals;
   private originalSubscriptionsByClient!: PersistenceInternals['subscriptionsByClient'];
+  private originalAddSubscriptions!: PersistenceInternals['addSubscriptions'];
 
   constructor(
     private readonly clock: Clock,
     private readonly faults: Faults,
     private readonly log: (line: string) => void,
+    readonly backend: SessionBackend = memoryBackend,
   ) {}
 
   /** Takes over the outgoing-queue methods of the broker's persistence instance. */
   install(broker: Aedes): void {
     const p = (broker as unknown as { persistence?: PersistenceInternals }).persistence;
-    for (const m of ['outgoingEnqueueCombi', 'outgoingClearMessageId', 'outgoingStream', 'subscriptionsByClient', 'cleanSubscriptions', 'subscriptionsByTopic'] as const) {
+    for (const m of ['outgoingEnqueueCombi', 'outgoingClearMessageId', 'outgoingStream', 'subscriptionsByClient', 'cleanSubscriptions', 'subscriptionsByTopic', 'addSubscriptions', 'removeSubscriptions'] as const) {
       if (!p || typeof p[m] !== 'function') throw new Error(`aedes internals changed: persistence.${m} was expected (see hub/qos/store.ts)`);
     }
     this.persistence = p!;
     const subsByClient = p!.subscriptionsByClient.bind(p);
     const cleanSubs = p!.cleanSubscriptions.bind(p);
+    const addSubs = p!.addSubscriptions.bind(p);
+    const removeSubs = p!.removeSubscriptions.bind(p);
     this.originalSubscriptionsByClient = subsByClient;
-    p!.outgoingEnqueue = async (sub, packet) => this.enqueue(sub.clientId, packet);
+    this.originalAddSubscriptions = addSubs;
+    p!.outgoingEnqueue = async (sub, packet) => {
+      this.enqueue(sub.clientId, packet);
+      await this.backend.flush();
+    };
+    // Aedes calls this from broker.publish before it emits the message to online subscribers (aedes.js
+    // publishFuncsQoS: storeRetained, enqueueOffline, emitPacket); with a durable backend the publisher's PUBACK
+    // waits for the whole publish (qos/index.ts), so a stored message is on disk before it is acknowledged.
     p!.outgoingEnqueueCombi = async (subs, packet) => {
-      for (const sub of subs) this.enqueue(sub.clientId, packet);
+      if (subs.length === 0) return;
+      this.backend.batch(() => {
+        for (const sub of subs) this.enqueue(sub.clientId, packet);
+      });
+      await this.backend.flush(); // Redis: the reply for every message stored here
     };
     p!.outgoingUpdate = async (client, packet) => {
       const m = this.records.get(client.id)?.messages.find((x) => x.brokerId === packet.brokerId && x.brokerCounter === packet.brokerCounter);
-      if (m) m.messageId = packet.messageId;
+      if (m) this.markSent(client.id, m, packet.messageId);
+    };
+    // CleanSession = 0 subscriptions stay in Aedes' persistence (its trie routes messages); the backend keeps a copy
+    // for restore(). Aedes only calls these for CleanSession = 0 clients (handlers/subscribe.js, unsubscribe.js).
+    p!.addSubscriptions = async (client, subs) => {
+      await addSubs(client, subs);
+      this.backend.putSubscriptions(client.id, subs.map((s) => ({ topic: s.topic, qos: s.qos })));
+    };
+    p!.removeSubscriptions = async (client, topics) => {
+      await removeSubs(client, topics);
+      this.backend.removeSubscriptions(client.id, topics);
     };
     p!.outgoingClearMessageId = async (client, packet) => this.acknowledge(client.id, packet.messageId);
     p!.outgoingStream = () => Readable.from([]); // the outbox replays stored messages itself (paced, windowed)
@@ -90,6 +122,7 @@ export class SessionStore {
       // CleanSession = 1 login: the session, its subscriptions and its messages are gone (QOS-019); the fault keeps them
       if (this.faults.has('keep-session-on-clean') && this.records.has(client.id)) return;
       this.records.delete(client.id);
+      this.backend.deleteSession(client.id);
       await cleanSubs(client);
     };
     p!.subscriptionsByClient = async (client) => {
@@ -108,12 +141,16 @@ export class SessionStore {
   /** A connection finished its CONNECT: a CleanSession = 0 one now holds the session. */
   connected(client: Client): void {
     if (client.clean) {
-      if (!this.faults.has('keep-session-on-clean')) this.records.delete(client.id);
+      if (!this.faults.has('keep-session-on-clean')) {
+        this.records.delete(client.id);
+        this.record(`end of the session of ${client.id}`, () => this.backend.deleteSession(client.id));
+      }
       return;
     }
     const record = this.records.get(client.id);
     if (record) record.client = client;
     else this.records.set(client.id, { client, disconnectedAt: 0, messages: [] });
+    this.record(`login of ${client.id}`, () => this.backend.saveSession(client.id, null));
   }
 
   /** A connection closed: its session (if it still holds it) starts the 24 h offline clock. */
@@ -122,6 +159,49 @@ export class SessionStore {
     if (!record || record.client !== client) return;
     record.client = null;
     record.disconnectedAt = this.clock.advanced();
+    this.record(`disconnect of ${client.id}`, () => this.backend.saveSession(client.id, record.disconnectedAt));
+  }
+
+  /**
+   * At start, before any connection: the sessions the backend recorded, with their subscriptions (into Aedes'
+   * persistence, so messages route to them and CONNACK says SessionPresent 1) and their stored messages with the
+   * packet identifiers they were sent with (so a resend carries DUP = 1 and the same identifier, QOS-018).
+   *
+   * Every restored session is offline. One recorded as offline keeps its disconnect time: its 24 h run on. One that
+   * was online when the process died starts its 24 h at this restart: the hub cannot know when the device really went
+   * away, and starting the clock earlier could discard a session the device was using until the crash.
+   */
+  async restore(): Promise<{ sessions: number; messages: number }> {
+    const now = this.clock.advanced();
+    let messages = 0;
+    const sessions = await this.backend.load();
+    for (const s of sessions) {
+      if (s.disconnectedAt === null) this.backend.saveSession(s.clientId, now);
+      this.records.set(s.clientId, {
+        client: null,
+        disconnectedAt: s.disconnectedAt ?? now,
+        messages: s.messages.map((m) => ({ ...m })),
+      });
+      messages += s.messages.length;
+      if (s.subscriptions.length > 0) await this.originalAddSubscriptions({ id: s.clientId }, s.subscriptions.map((x) => ({ topic: x.topic, qos: x.qos })));
+    }
+    await this.sweep();
+    return { sessions: sessions.length, messages };
+  }
+
+  /** Discards offline sessions past 24 h and messages past theirs (at start and periodically), so rows do not pile up. */
+  async sweep(): Promise<void> {
+    for (const [clientId, record] of [...this.records]) {
+      if (this.expired(record)) await this.discard(clientId, 'offline for more than 24 h');
+      else this.messages(clientId);
+    }
+  }
+
+  /** A stored message was sent with this packet identifier (written before the PUBLISH goes out). */
+  markSent(clientId: string, m: StoredMessage, messageId: number | undefined): void {
+    if (m.messageId === messageId) return;
+    m.messageId = messageId;
+    this.record(`packet id of a message for ${clientId}`, () => this.backend.setMessageId(clientId, m.brokerId, m.brokerCounter, messageId));
   }
 
   /** The live session of a ClientId, after applying the 24 h expiry (undefined when there is none). */
@@ -139,7 +219,13 @@ export class SessionStore {
     const record = this.records.get(clientId);
     if (!record) return [];
     const now = this.clock.advanced();
-    record.messages = record.messages.filter((m) => now - m.storedAt <= STORED_MESSAGE_TTL_MS); // QOS-022
+    const live = (m: StoredMessage) => now - m.storedAt <= STORED_MESSAGE_TTL_MS; // QOS-022
+    if (!record.messages.every(live)) {
+      this.record(`expiry of messages for ${clientId}`, () => this.backend.batch(() => {
+        for (const m of record.messages) if (!live(m)) this.backend.deleteMessage(clientId, m.brokerId, m.brokerCounter);
+      }));
+      record.messages = record.messages.filter(live);
+    }
     return record.messages;
   }
 
@@ -161,6 +247,7 @@ export class SessionStore {
       const record = this.records.get(sub.clientId);
       if (record && !record.client) this.enqueue(sub.clientId, packet, true);
     }
+    await this.backend.flush();
   }
 
   private enqueue(clientId: string, packet: PublishLike, qos0Fault = false): void {
@@ -177,14 +264,16 @@ export class SessionStore {
       this.log(`mqtt: session ${clientId} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
       return;
     }
-    live.push({
+    const m: StoredMessage = {
       brokerId: packet.brokerId ?? '',
       brokerCounter: packet.brokerCounter ?? 0,
       topic: packet.topic,
       payload: Buffer.from(packet.payload ?? ''),
       storedAt: this.clock.advanced(),
       messageId: undefined,
-    });
+    };
+    this.backend.addMessage(clientId, m); // first: a failed write leaves nothing half-stored, and Aedes sees the error
+    live.push(m);
   }
 
   private async acknowledge(clientId: string, messageId: number | undefined): Promise<PublishLike | undefined> {
@@ -193,7 +282,21 @@ export class SessionStore {
     const i = record.messages.findIndex((m) => m.messageId === messageId);
     if (i < 0) return undefined;
     const [m] = record.messages.splice(i, 1);
+    this.record(`PUBACK from ${clientId}`, () => this.backend.deleteMessage(clientId, m!.brokerId, m!.brokerCounter));
     return { brokerId: m!.brokerId, brokerCounter: m!.brokerCounter, topic: m!.topic, payload: m!.payload, qos: 1, messageId };
+  }
+
+  /**
+   * A backend write whose failure must not stop the hub (it runs in connection events and acknowledgements): it is
+   * logged, and the restart may then resend a message (QoS 1 allows it) or keep a session a little longer. Storing
+   * a message is not written this way: its error reaches Aedes, so the PUBLISH is not acknowledged.
+   */
+  private record(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.log(`mqtt: session store (${this.backend.kind}): ${what} not recorded: ${(e as Error).message}`);
+    }
   }
 
   private expired(record: SessionRecord): boolean {
@@ -203,6 +306,7 @@ export class SessionStore {
   private async discard(clientId: string, why: string): Promise<void> {
     this.log(`mqtt: session ${clientId} discarded: ${why}`);
     this.records.delete(clientId);
+    this.record(`end of the session of ${clientId}`, () => this.backend.deleteSession(clientId));
     await this.persistence.cleanSubscriptions({ id: clientId });
   }
 }

@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('start the reference hub standalone and print its endpoints and API credentials')
     .allowUnknownOption(true)
     .helpOption(false)
-    .argument('[options...]', 'hub options: --mqtt-port, --ws-port, --api-port, --host, --data FILE, --secret-id, --secret-key, --fault NAME')
+    .argument('[options...]', 'hub options: --mqtt-port, --ws-port, --api-port, --host, --data FILE, --redis URL, --secret-id, --secret-key, --fault NAME')
     .action(async (args: string[]) => {
       const { runHubCli } = await import('../../hub/main.js');
       exitCode = await runHubCli(args);
