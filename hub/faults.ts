@@ -117,6 +117,7 @@ export const FAULTS = {
   'no-subscription-cap': 'SUBSCRIBE: a device may hold any number of subscriptions (none is refused with 0x80 for being one too many)',
   'no-connection-cap': 'MQTT: sockets are accepted however many are open in total or from one address',
   'no-connect-deadline': 'MQTT: a socket that sends no CONNECT is kept for 30 s (Aedes\' default) instead of the CONNECT deadline',
+  'offline-burst': 'sessions: stored messages are resent all at once after a reconnect instead of one per pace interval',
   'login-timing-leak': 'MQTT login: an unknown product or device is refused at once, before the device lookup and HMAC, while a wrong signature waits for the refusal floor, so the CONNACK tells which devices exist',
   'api-no-rate-limits': 'cloud API: requests are served however fast they come (no RequestLimitExceeded)',
 } as const satisfies Record<string, string>;

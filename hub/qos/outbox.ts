@@ -137,7 +137,7 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
       const item = queue[0]!;
       if (item.replay) {
         const wait = lastReplayAt + paceMs - Date.now(); // QOS-021: stored messages at paceMs intervals (real time)
-        if (lastReplayAt > 0 && wait > 0) {
+        if (lastReplayAt > 0 && wait > 0 && !faults.has('offline-burst')) {
           timer = setTimeout(() => { timer = null; pump(); }, wait);
           return;
         }

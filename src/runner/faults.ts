@@ -107,6 +107,7 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'no-connection-cap': { requirements: ['LIM-014'], suites: ['suites/resources.test.ts'] },
   'no-connect-deadline': { requirements: ['LIM-015'], suites: ['suites/resources.test.ts'] },
   'login-timing-leak': { requirements: ['AUTH-029'], suites: ['suites/resources.test.ts'] },
+  'offline-burst': { requirements: ['QOS-021'], suites: ['suites/qos-sessions.test.ts'] },
   'api-no-rate-limits': { requirements: ['API-035'], suites: ['suites/cloud-api-rates.test.ts'] },
   'new-id-on-redelivery': { requirements: ['QOS-018'], suites: ['suites/mqtt-core/sessions.test.ts'] },
   'session-present-always': { requirements: ['QOS-015', 'QOS-019'], suites: ['suites/mqtt-core/sessions.test.ts'] },
