@@ -121,6 +121,29 @@ describe('gateway products and bindings through the API', () => {
     }
   });
 
+  req(['GW-002'], 'DescribeGatewayBindDevices with ProductId lists only that product\'s sub-devices', async (h) => {
+    const g = gw.device('gw2');
+    const other = CAP_PRODUCTS[0]!;
+    await other.addDevice('pfilter');
+    const bind = (p: typeof sub, names: string[], action: 'BindDevices' | 'UnbindDevices' = 'BindDevices') =>
+      h.api().call(action, { GatewayProductId: g.productId, GatewayDeviceName: g.deviceName, ProductId: p.productId, DeviceNames: names });
+    await bind(sub, ['s1', 's2']);
+    await bind(other, ['pfilter']);
+    try {
+      const list = async (productId: string) => {
+        const r = await h.api().call<{ TotalCount: number; Devices: { ProductId: string; DeviceName: string }[] }>('DescribeGatewayBindDevices',
+          { GatewayProductId: g.productId, GatewayDeviceName: g.deviceName, ProductId: productId, Offset: 0, Limit: 250 });
+        h.expectSchema('gateway.schema.json#/$defs/describeBindResponse', r, 'DescribeGatewayBindDevices Response');
+        return { total: r.TotalCount, devices: r.Devices.map((d) => `${d.ProductId}/${d.DeviceName}`).sort() };
+      };
+      expect(await list(sub.productId), `ProductId ${sub.productId}`).toEqual({ total: 2, devices: [`${sub.productId}/s1`, `${sub.productId}/s2`] });
+      expect(await list(other.productId), `ProductId ${other.productId}`).toEqual({ total: 1, devices: [`${other.productId}/pfilter`] });
+    } finally {
+      await bind(sub, ['s1', 's2'], 'UnbindDevices');
+      await bind(other, ['pfilter'], 'UnbindDevices');
+    }
+  });
+
   req(['GW-004'], 'a gateway takes 1500 sub-devices and BindDevices or bind past that fails, binding none', async (h) => {
     const g = gw.device('gw2');
     // 1501 devices over several products: targets may cap devices per product (the embedded hub at 200)

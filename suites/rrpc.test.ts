@@ -223,4 +223,41 @@ describe('refusals', () => {
     await selfLoop(device, loop);
     expect(device.messages.filter((m) => REQUEST_RE.test(m.topic)), 'no RRPC request was sent').toEqual([]);
   });
+
+  req(['RRPC-011', 'RRPC-001'], 'a payload that makes the request PUBLISH exactly 16384 bytes is sent and answered', async (h) => {
+    const creds = product.device('callee');
+    const device = await callee(h, creds);
+    const api = rrpcApi(h);
+    // The processID is the hub's: take its length from the last request seen (one answered call first), and
+    // guess one digit more after a refusal, since the next processID may be longer (9 → 10)
+    const warm = startCall(api, creds, 'size probe');
+    const probe = await nextRequest(h, device, creds, 'size probe');
+    let digits = probe.processId.length;
+    await device.publish(replyTopic(creds, probe.processId), 'ok', 1);
+    expect((await within(warm, latestTimeout(h)))?.ok, 'the probe call is answered').toBe(true);
+    const prefix = Buffer.byteLength(`$rrpc/rxd/${creds.productId}/${creds.deviceName}/`);
+    const seen: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // QoS 0 PUBLISH: 1 header byte, 2 bytes of remaining length (< 16384), 2 + topic, payload
+      const payload = `${attempt}`.padEnd(16384 - 1 - 2 - 2 - prefix - digits, 'r');
+      const call = startCall(api, creds, payload);
+      const request = await Promise.race([call.then(() => undefined), device.waitFor((m) => REQUEST_RE.test(m.topic) && m.payload.toString('utf8') === payload, ROUND_TRIP_LIMIT_MS)]);
+      if (!request) {
+        const r = await within(call, latestTimeout(h));
+        expect(r && !r.ok && (r.error as ApiError).code, `attempt ${attempt + 1}: no request arrived, so the call is refused`).toBe('InvalidParameterValue.PayloadOverLimit');
+        seen.push(`refused (a processID of ${digits} digits would make 16384 bytes)`);
+        digits += 1;
+        continue;
+      }
+      const size = 1 + 2 + 2 + Buffer.byteLength(request.topic) + request.payload.length;
+      await device.publish(`$rrpc/txd/${request.topic.slice('$rrpc/rxd/'.length)}`, 'fits', 1);
+      const r = await within(call, latestTimeout(h));
+      expect(r?.ok && Buffer.from(r.answer.PayloadBase64, 'base64').toString(), `attempt ${attempt + 1}: the call is answered`).toBe('fits');
+      expect(size, `attempt ${attempt + 1}: the request PUBLISH stays within 16384 bytes`).toBeLessThanOrEqual(16384);
+      if (size === 16384) return;
+      seen.push(`sent as ${size} bytes`);
+      digits = REQUEST_RE.exec(request.topic)![3]!.length;
+    }
+    expect.fail(`no request of exactly 16384 bytes was sent in 3 attempts: ${seen.join('; ')}`);
+  });
 });

@@ -28,6 +28,6 @@ export const rrpc = {
     statement: 'A reply published after its call timed out is accepted from the device (PUBACK for QoS 1) but reaches no subscriber and no later call.',
     choice: 'Undocumented; dropping keeps the device connection healthy and stale replies out of later calls.', tags: ['unconfirmed', 'slow'] },
   'RRPC-011': { level: 'MUST', capability: 'rrpc', source: 'protocol.md §7.2', title: 'Oversized RRPC payloads are refused',
-    statement: 'PublishRRPCMessage whose request PUBLISH would exceed 16384 bytes fails with InvalidParameterValue.PayloadOverLimit and sends nothing.',
+    statement: 'PublishRRPCMessage whose request PUBLISH would exceed 16384 bytes fails with InvalidParameterValue.PayloadOverLimit and sends nothing; one whose request PUBLISH is exactly 16384 bytes is sent like any other call (RRPC-001).',
     choice: 'The RRPC payload limit is undocumented; the reference hub applies the MQTT packet limit (LIM-003).', tags: ['unconfirmed', 'boundary', 'negative'] },
 } as const satisfies Record<string, Requirement>;
