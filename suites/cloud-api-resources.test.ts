@@ -287,6 +287,30 @@ describe('products and their devices', () => {
       for (const pid of made) await api.call('DeleteProduct', { ProductId: pid }).catch(() => {});
     }
   });
+
+  req(['API-041'], 'CreateProduct keeps Format, ProductType and ProductDescription as given; left out, Format is "json" and ProductType 0', async (h) => {
+    const api = h.api();
+    interface Props { Format?: string; ProductType?: number; ProductDescription?: string }
+    const made: string[] = [];
+    const create = async (given: Props) => {
+      const r = await api.call<{ ProductId: string; ProductProperties: Props }>('CreateProduct', { ProductName: uniqueName('apifmt').slice(0, 32), ProductProperties: { EncryptionType: '2', ...given } });
+      made.push(r.ProductId);
+      return r;
+    };
+    const described = async (pid: string) => (await api.call<{ ProductProperties: Props }>('DescribeProduct', { ProductId: pid })).ProductProperties;
+    try {
+      const defaults = await create({});
+      expect(defaults.ProductProperties, 'CreateProduct without Format or ProductType').toMatchObject({ Format: 'json', ProductType: 0 });
+      expect(await described(defaults.ProductId), 'DescribeProduct of a product created without Format or ProductType').toMatchObject({ Format: 'json', ProductType: 0 });
+      for (const given of [{ Format: 'custom', ProductType: 0, ProductDescription: 'custom format' }, { Format: 'json', ProductDescription: 'json format' }] as const) {
+        const r = await create(given);
+        expect(r.ProductProperties, `CreateProduct with ${JSON.stringify(given)}`).toMatchObject(given);
+        expect(await described(r.ProductId), `DescribeProduct of the product created with ${JSON.stringify(given)}`).toMatchObject(given);
+      }
+    } finally {
+      for (const pid of made) await api.call('DeleteProduct', { ProductId: pid }).catch(() => {});
+    }
+  });
 });
 
 describe('topic classes and forbidden products', () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect } from 'vitest';
 import { ApiError, CloudApi } from '../src/client/cloud-api.js';
 import type { GatewayAnswer, GatewayCall } from '../src/client/http-device.js';
-import { decryptRegisterPayload, legacyRegisterBody, legacyRegisterSignature, OFFICIAL_GATEWAY_HOSTS, signGatewayRequest } from '../src/protocol/http-sign.js';
+import { decryptRegisterPayload, gatewayStringToSign, legacyRegisterBody, legacyRegisterSignature, OFFICIAL_GATEWAY_HOSTS, signGatewayRequest } from '../src/protocol/http-sign.js';
 import { GATEWAY_ERROR, gateway, gatewayUrl } from './support/gateway.js';
 import { currentTarget, req, reqProperty, type Harness } from './support/harness.js';
 import { uniqueName, useProduct, type DeviceCredentials } from './support/provision.js';
@@ -261,6 +261,25 @@ describe('refusals', () => {
       expect(await exists(h, productId, name), `${what}: nothing created`).toBe(false);
     }
     decrypted(h, await register(h, productId, fresh('rightkey'), secret), secret, 'the ProductSecret itself');
+  });
+
+  // protocol.md §8.2 names HmacSha256 and HmacSha1 only; a hub must not fall back to HMAC-SHA256 for any other name.
+  req(['HTTP-023'], 'an X-TC-Algorithm other than hmacsha256 or hmacsha1 is refused and creates nothing, even signed with HMAC-SHA256 over that name', async (h) => {
+    const { productId } = tamper;
+    const secret = await configure(h, productId, 2, 150);
+    const host = new URL(gatewayUrl(h)).hostname;
+    for (const algorithm of ['hmacsha512', 'HmacSha384', 'md5', 'sha256', 'hmacsha256x']) {
+      const name = fresh('algo');
+      const timestamp = Math.floor(Date.now() / 1000);
+      const body = JSON.stringify({ ProductId: productId, DeviceName: name });
+      const stringToSign = gatewayStringToSign({ host, uri: '/device/register', algorithm, timestamp, nonce: 777, body });
+      const signature = createHmac('sha256', Buffer.from(secret, 'utf8')).update(stringToSign).digest('base64');
+      const a = await register(h, productId, name, secret, { body, timestamp, nonce: 777, headers: { 'X-TC-Algorithm': algorithm, 'X-TC-Signature': signature } });
+      expectRefused(h, a, `X-TC-Algorithm ${algorithm}`);
+      expect(await exists(h, productId, name), `X-TC-Algorithm ${algorithm}: nothing created`).toBe(false);
+    }
+    const name = fresh('algo');
+    decrypted(h, await register(h, productId, name, secret, { algorithm: 'HmacSha256' }), secret, 'X-TC-Algorithm HmacSha256');
   });
 
   const validName = fc.oneof(

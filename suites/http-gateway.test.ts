@@ -106,6 +106,24 @@ describe('publish', () => {
     expect(got.map((m) => m.payload.toString('hex'))).toEqual([bytes.toString('hex')]);
   });
 
+  req(['HTTP-011'], 'base64 Payloads of any length publish their bytes, with "==", "=" or no padding; text outside the Base64 alphabet or length is refused', async (h) => {
+    const c = product.device('poster');
+    const d = await listener(h, c);
+    // "pad" and 1, 2, 3 or 10 more bytes: Base64 texts ending in "==", "=" or a full group, of two groups and of five
+    const sent = [1, 2, 3, 10].map((n) => Buffer.concat([Buffer.from('pad'), Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + n * 11) & 0xff))]));
+    for (const bytes of sent) {
+      const text = bytes.toString('base64');
+      expectOk(h, await publish(h, c, { body: body(c, { Payload: text, PayloadEncoding: 'base64' }) }), `base64 ${text} (${bytes.length} bytes)`);
+    }
+    const pad = Buffer.from('pad').toString('base64');
+    for (const text of [`${pad}!!==`, `${pad}YQ=`, `${pad}YQ==YQ==`]) {
+      expectRefused(h, await publish(h, c, { body: body(c, { Payload: text, PayloadEncoding: 'base64' }) }), `invalid Base64 ${text}`);
+    }
+    await selfLoop(d, data(c));
+    const got = d.received(data(c)).filter((m) => m.payload.subarray(0, 3).toString() === 'pad');
+    expect(got.map((m) => m.payload.toString('hex')), 'the decoded bytes of each valid Payload, in order, and nothing of the invalid ones').toEqual(sent.map((b) => b.toString('hex')));
+  });
+
   req(['HTTP-018'], 'a repeated request (same nonce and timestamp) is accepted or refused, and the hub keeps serving', async (h) => {
     const c = product.device('poster');
     const first = await publish(h, c, { nonce: 4242, timestamp: Math.floor(Date.now() / 1000) });
