@@ -36,6 +36,7 @@ export const FAULTS = {
   'forget-session': 'sessions: a CleanSession = 0 login never finds its stored session (subscriptions and messages lost)',
   'reorder-offline-queue': 'sessions: stored messages are resent newest first after a reconnect',
   'new-id-on-redelivery': 'sessions: an unacknowledged QoS 1 message resent after a reconnect gets a new packet identifier instead of its original one',
+  'ack-clears-oldest-stored': 'sessions: each QoS 1 delivery records its packet identifier on the oldest stored message instead of its own, so of two replayed and both acknowledged one is resent on the next reconnect',
   'session-present-always': 'sessions: CONNACK SessionPresent is 1 on every CleanSession = 0 login, even when no session was stored',
   'keep-session-on-clean': 'sessions: a CleanSession = 1 login leaves the stored session in place, so the next CleanSession = 0 login finds it',
   'offline-cap-only-in-api': 'sessions: only PublishMessage enforces the 150 stored messages; device publishes and broadcasts are kept without limit',

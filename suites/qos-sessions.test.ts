@@ -159,8 +159,10 @@ req(['QOS-018'], 'stored QoS 1 messages the device acknowledged after a reconnec
   const t = topicOf(c, 'a');
   await offlineSession(h, c);
   for (const p of ['k0', 'k1']) expect(await cloudPublish(h, c, p), `PublishMessage ${p} to the offline device`).toBe(saved);
-  const back = await h.device(c, { clean: false }); // acknowledges every delivery
+  // both are in flight before either is acknowledged, so each PUBACK must find its own message
+  const back = await h.device(c, { clean: false, autoAck: false });
   for (const p of ['k0', 'k1']) expect(await back.waitFor((m) => m.topic === t && m.payload.toString() === p, ROUND_TRIP_LIMIT_MS + pace * 2), `stored message ${p}`).toBeDefined();
+  expect(back.ackAll(), 'PUBACKs for k0 and k1').toBe(2);
   await selfLoop(back, topicOf(c, SYNC_TOPIC)); // its PUBACKs went before this publish on the same connection
   await back.end();
   await untilOffline(h, c);

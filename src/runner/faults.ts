@@ -111,6 +111,7 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'login-timing-leak': { requirements: ['AUTH-029'], suites: ['suites/resources.test.ts'] },
   'api-no-rate-limits': { requirements: ['API-035'], suites: ['suites/cloud-api-rates.test.ts'] },
   'new-id-on-redelivery': { requirements: ['QOS-018'], suites: ['suites/mqtt-core/sessions.test.ts'] },
+  'ack-clears-oldest-stored': { requirements: ['QOS-018'], suites: ['suites/qos-sessions.test.ts'] },
   'session-present-always': { requirements: ['QOS-015', 'QOS-019'], suites: ['suites/mqtt-core/sessions.test.ts'] },
   'keep-session-on-clean': { requirements: ['QOS-019'], suites: ['suites/mqtt-core/sessions.test.ts'] },
   'offline-cap-only-in-api': { requirements: ['QOS-020', 'BCAST-010'], suites: ['suites/qos-sessions.test.ts', 'suites/broadcast.test.ts'] },
