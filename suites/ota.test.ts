@@ -560,6 +560,22 @@ describe('downloads', () => {
     }
   });
 
+  req(['OTA-011'], 'a Range ending inside the file returns exactly its bytes; an invalid one (bytes=-) is ignored or refused, never 206', async (h) => {
+    const v = newVersion('gr');
+    const bytes = await upload(h, v, randomBytes(3000));
+    const { Url } = await h.api().call<{ Url: string }>('GetCOSURL', { ProductID: product.productId, FirmwareVersion: v });
+    for (const [range, start, end] of [['bytes=10-19', 10, 19], ['bytes=0-0', 0, 0], [`bytes=100-${bytes.length - 2}`, 100, bytes.length - 2]] as const) {
+      const d = await download(h, Url, { Range: range });
+      expect(d.status, range).toBe(206);
+      expect(d.headers['content-range'], range).toBe(`bytes ${start}-${end}/${bytes.length}`);
+      expect(d.body.equals(bytes.subarray(start, end + 1)), `${range}: bytes ${start} through ${end}`).toBe(true);
+    }
+    const invalid = await download(h, Url, { Range: 'bytes=-' });
+    if (invalid.status === 200) expect(invalid.body.equals(bytes), 'bytes=- ignored: the whole file').toBe(true);
+    else expect(invalid.status, 'bytes=- refused with a 4xx status, not 206').toBeGreaterThanOrEqual(400);
+    expect(invalid.status, 'bytes=-').toBeLessThan(500);
+  });
+
   reqProperty(['OTA-011', 'OTA-010'], 'downloads interrupted at generated offsets and resumed give the exact bytes and MD5',
     [fc.integer({ min: 1, max: 30_000 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }), fc.boolean()],
     async (h, size, cuts, cStyle) => {

@@ -13,7 +13,7 @@ import { currentTarget, req, type Harness } from './support/harness.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
-const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x10', 'x11', 'x12'];
+const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x10', 'x11', 'x12', 'x13'];
 const fx = useProduct('qos', {
   devices: EXAMPLE_DEVICES,
   policies: [{ name: 'a', privilege: 3 }, { name: 'b', privilege: 3 }, { name: SYNC_TOPIC, privilege: 3 }],
@@ -147,6 +147,32 @@ req(['QOS-018'], 'an unacknowledged QoS 1 delivery is sent again on reconnect wi
     expect(resent!.dup, 'DUP = 1 on the redelivery').toBe(true);
     expect(resent!.messageId, 'the packet identifier it was first sent with').toBe(first!.messageId);
     again.ackAll();
+  } finally {
+    await again.end();
+    await (await h.device(c, { clean: true })).end();
+  }
+});
+
+// Each stored message must be matched to its own PUBACK: two replayed together, both acknowledged, leave nothing.
+req(['QOS-018'], 'stored QoS 1 messages the device acknowledged after a reconnect are not sent again on the next one', async (h) => {
+  const c = fx.device('x13');
+  const t = topicOf(c, 'a');
+  await offlineSession(h, c);
+  for (const p of ['k0', 'k1']) expect(await cloudPublish(h, c, p), `PublishMessage ${p} to the offline device`).toBe(saved);
+  // both are in flight before either is acknowledged, so each PUBACK must find its own message
+  const back = await h.device(c, { clean: false, autoAck: false });
+  for (const p of ['k0', 'k1']) expect(await back.waitFor((m) => m.topic === t && m.payload.toString() === p, ROUND_TRIP_LIMIT_MS + pace * 2), `stored message ${p}`).toBeDefined();
+  expect(back.ackAll(), 'PUBACKs for k0 and k1').toBe(2);
+  await selfLoop(back, topicOf(c, SYNC_TOPIC)); // its PUBACKs went before this publish on the same connection
+  await back.end();
+  await untilOffline(h, c);
+  // a marker stored behind anything the session still holds: whatever arrives before it was held
+  const marker = `acked-${Date.now()}`;
+  expect(await cloudPublish(h, c, marker), 'PublishMessage of the marker').toBe(saved);
+  const again = await h.device(c, { clean: false });
+  try {
+    expect(await again.waitFor((m) => m.topic === t && m.payload.toString() === marker, ROUND_TRIP_LIMIT_MS + pace * 2), 'the marker').toBeDefined();
+    expect(again.received(t).map((m) => m.payload.toString()), 'only the marker: k0 and k1 were acknowledged').toEqual([marker]);
   } finally {
     await again.end();
     await (await h.device(c, { clean: true })).end();

@@ -393,6 +393,22 @@ describe('limits and invalid requests', () => {
     expect(got.payload.state.reported).toEqual({ a: 2 });
     expect(got.payload.version).toBe(2);
   });
+
+  req(['SHADOW-018'], 'an update whose state is absent, not an object, empty or holds another node than reported and desired is refused and changes nothing', async (h) => {
+    const c = await freshDevice(h);
+    await c.update({ reported: { a: 1 } });
+    const states: unknown[] = [undefined, [{ reported: { a: 9 } }], {}, { delta: { a: 9 } }, { reported: { a: 9 }, extra: 1 }];
+    for (const state of states) {
+      const body: Record<string, unknown> = { type: 'update', clientToken: nextToken('s') };
+      if (state !== undefined) body.state = state;
+      const r = await c.request(body, 'errorReply');
+      expect(r.result, `state ${JSON.stringify(state)}`).not.toBe(0);
+      expect(r.result, `state ${JSON.stringify(state)}`).not.toBe(5005);
+    }
+    const got = await c.get();
+    expect(got.payload.state.reported).toEqual({ a: 1 });
+    expect(got.payload.version, 'no refused update bumps the version').toBe(1);
+  });
 });
 
 describe('cloud API', () => {

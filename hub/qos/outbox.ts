@@ -149,7 +149,8 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
   }
 
   function send(item: Item): void {
-    const stored = client.clean ? undefined : store.find(client.id, item.brokerId, item.brokerCounter);
+    // the stored copy whose identifier a PUBACK will clear; the fault takes the oldest stored message instead
+    const stored = client.clean ? undefined : faults.has('ack-clears-oldest-stored') ? store.messages(client.id)[0] : store.find(client.id, item.brokerId, item.brokerCounter);
     if (item.replay && !stored) return; // acknowledged or expired meanwhile
     const resend = item.messageId !== undefined;
     // QOS-018: a resend keeps the identifier it was first sent with (MQTT-4.4.0-1); the fault allocates a new one

@@ -44,7 +44,7 @@ export const qosSessions = {
   'QOS-017': { level: 'MUST', capability: 'persistent-sessions', source: 'protocol.md §1.8', title: 'QoS 1 messages are stored while offline, QoS 0 are not',
     statement: 'Messages delivered at QoS 1 to a disconnected CleanSession = 0 client are sent when it reconnects; QoS 0 messages published meanwhile are not.' },
   'QOS-018': { level: 'MUST', capability: 'persistent-sessions', source: 'protocol.md §1.8; MQTT 3.1.1 §4.4, §3.3.1.1', title: 'Unacknowledged QoS 1 messages are resent',
-    statement: 'A QoS 1 message the client did not acknowledge before disconnecting is sent again when it reconnects into its session, with DUP = 1 and the packet identifier it was first sent with (MQTT-4.4.0-1: "using their original Packet Identifiers").' },
+    statement: 'A QoS 1 message the client did not acknowledge before disconnecting is sent again when it reconnects into its session, with DUP = 1 and the packet identifier it was first sent with (MQTT-4.4.0-1: "using their original Packet Identifiers"); a message it acknowledged (each PUBACK matched to the delivery with its identifier) is not sent again.' },
   'QOS-019': { level: 'MUST', capability: 'persistent-sessions', source: 'protocol.md §1.8', title: 'CleanSession = 1 discards the session',
     statement: 'A CleanSession = 1 login discards the stored session: no stored messages are sent, earlier subscriptions are gone, and the next CleanSession = 0 login gets SessionPresent 0.' },
   'QOS-020': { level: 'MUST', capability: 'offline-queue', source: 'seed §1.1.4 ("未被设备确认的 QoS=1 消息数量 不超过150条"); protocol.md §1.8, §11', title: 'At most 150 unacknowledged messages per device',

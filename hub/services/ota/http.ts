@@ -34,7 +34,9 @@ export function firmwareRoute(engineOf: (ctx: ServiceContext) => OtaEngine | und
     const size = f.content.length;
     const base = { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', ETag: `"${f.md5}"` };
     const range = ctx.faults.has('ota-ignore-range') ? undefined : req.headers.range;
-    const d = parseRange(range, size); // OTA-011
+    const asked = parseRange(range, size); // OTA-011
+    // the fault: END is ignored, so the answer runs to the end of the file
+    const d = asked.kind === 'partial' && ctx.faults.has('ota-range-to-end') ? { ...asked, end: size - 1 } : asked;
     if (d.kind === 'unsatisfiable') return send(res, 416, { ...text, 'Content-Range': `bytes */${size}` }, `range not satisfiable: the file has ${size} bytes\n`, head);
     if (d.kind === 'full') return send(res, 200, base, f.content, head); // OTA-010
     return send(res, 206, { ...base, 'Content-Range': `bytes ${d.start}-${d.end}/${size}` }, f.content.subarray(d.start, d.end + 1), head);

@@ -98,7 +98,8 @@ function handleDevice(ctx: ServiceContext, store: ShadowStore, m: DeviceMessage)
     const state = req.state;
     if (!isObject(state)) throw new RequestError(SHADOW_RESULT.invalidRequest, 'state must be an object holding reported and/or desired');
     const keys = Object.keys(state);
-    if (keys.length === 0 || keys.some((k) => k !== 'reported' && k !== 'desired')) {
+    // SHADOW-018; the fault applies such an update, which then changes nothing but the version
+    if ((keys.length === 0 || keys.some((k) => k !== 'reported' && k !== 'desired')) && !ctx.faults.has('shadow-accept-any-state')) {
       throw new RequestError(SHADOW_RESULT.invalidRequest, `state must hold only reported and/or desired (got ${JSON.stringify(keys)})`);
     }
     const update = state as ShadowUpdate;
