@@ -15,7 +15,8 @@ describe('CONNECT', () => {
     // a 3.1.1 CONNECT with MQIsdp), a short one, and one carrying a signed login's username and password, whose
     // remaining length takes two bytes (an MQTT 5 client given the device's credentials sends such a CONNECT).
     const credentials = { username: 'ABCDEFGHIJhclevel;12010126;a1b2c;4102444800', password: `${'0a'.repeat(32)};hmacsha256` };
-    for (const level of [2, 5, 6, 255]) {
+    // Not 5: an MQTT 5 broker knows it (the mqtt-core profile runs against such brokers too).
+    for (const level of [2, 6, 255]) {
       const forms: [string, Buffer][] = [
         ['an empty ClientId', connectBytes(level, '')],
         ['a ClientId', connectBytes(level, `hclevel${level}`)],
