@@ -25,10 +25,14 @@ async function wire(h: Harness, o: { protocols?: string[]; label?: string; proto
   return w;
 }
 
-const connectPacket = (creds: DeviceCredentials, o: { protocolVersion?: 3 | 4; keepalive?: number } = {}) => ({
-  cmd: 'connect', protocolId: o.protocolVersion === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: o.protocolVersion ?? 4, clean: true,
-  keepalive: o.keepalive ?? 60, ...deviceLogin(creds), password: Buffer.from(deviceLogin(creds).password),
-});
+const connectPacket = (creds: DeviceCredentials, o: { protocolVersion?: 3 | 4; keepalive?: number } = {}) => {
+  // One login: its username carries an expiry of now + 1 h, and its password signs exactly that username.
+  const login = deviceLogin(creds);
+  return {
+    cmd: 'connect', protocolId: o.protocolVersion === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: o.protocolVersion ?? 4, clean: true,
+    keepalive: o.keepalive ?? 60, ...login, password: Buffer.from(login.password),
+  };
+};
 
 req(['WS-001'], 'a key device logs in over WebSocket at /mqtt and exchanges messages', async (h) => {
   const creds = product.device('wsdev');
