@@ -7,7 +7,7 @@ export const FAULTS = {
   'allow-hash-mid-filter': 'SUBSCRIBE/UNSUBSCRIBE: a # that is not the last level is accepted',
   'accept-oversize-topic': 'topic names and filters over 64 bytes are not refused',
   'grant-qos2': 'SUBSCRIBE: QoS 2 requests are granted QoS 2 instead of 1',
-  'publish-overtakes-subscribe': 'a PUBLISH sent right after a SUBSCRIBE on the same connection is handled before the subscription is in place (its answer is lost)',
+  'publish-overtakes-subscribe': 'a PUBLISH sent right after a SUBSCRIBE on the same connection is handled before the subscription, stored 20 ms later, is in place (its answer is lost)',
   'rules-ignore-where': 'rules: the WHERE condition is not evaluated (every message on the FROM topic passes)',
   'rules-forward-without-token': 'rules: forwarded HTTP requests carry no Signature/Timestamp/Nonce headers even with a token',
   'rules-disabled-still-fires': 'rules: disabled rules still process messages',

@@ -156,9 +156,12 @@ export function createGate(deps: GateDeps): (client: Client) => void {
     const whenConnected = () =>
       (ready ??= client.connected ? Promise.resolve() : new Promise((resolve) => client.once('connected', resolve)));
     const enqueue = (job: () => Promise<void>) => {
+      // The fault models a hub whose subscription store is slower than its publish path (a database write, say):
+      // the change lands a moment later, and the PUBLISH read meanwhile is not held back for it.
+      const slowed = faults.has('publish-overtakes-subscribe') ? () => new Promise<void>((r) => setTimeout(r, 20)).then(job) : job;
       const next: Promise<void> = chain
         .then(whenConnected)
-        .then(job)
+        .then(slowed)
         .catch((err: unknown) => {
           log(`mqtt: (un)subscribe of ${client.id} failed, closing: ${String(err)}`);
           client.close();
