@@ -7,6 +7,7 @@ import mqttPacket from 'mqtt-packet';
 import { expect } from 'vitest';
 import { deviceLogin } from '../src/protocol/credentials.js';
 import { req, type Harness } from './support/harness.js';
+import { medianOf } from './support/stats.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 
@@ -323,13 +324,6 @@ req(['LIM-015'], 'a silent or trickling socket is closed at the declared CONNECT
     pieces.destroy();
   }
 }, { timeout: 45_000 });
-
-/** The median of the samples. */
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** A robust standard error of the median: 1.2533 × (IQR / 1.349) / √n. */
 function medianStandardError(xs: readonly number[]): number {
