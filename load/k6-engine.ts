@@ -64,7 +64,12 @@ export function fromK6Summary(summary: K6Summary): Pick<LoadReport['metrics'], '
     } else if ('rate' in m && !('count' in m)) rates[name] = m['rate']!;
     else if ('count' in m) counters[name] = m['count']!;
     else if ('value' in m) rates[name] = m['value']!;
-    for (const [expression, failed] of Object.entries(m.thresholds ?? {})) thresholds.push({ metric: name, expression, value: null, ok: !failed }); // k6 reports true when the threshold FAILED
+    for (const [expression, failed] of Object.entries(m.thresholds ?? {})) {
+      // the export has no value per threshold: read the aggregate it names, when the export carries it (a Rate's rate is `value`)
+      const agg = /^\s*(p\([\d.]+\)|count|rate|value|avg|min|max|med)/.exec(expression)?.[1];
+      const v = agg === undefined ? undefined : agg === 'rate' && !('count' in m) ? m['value'] : m[agg];
+      thresholds.push({ metric: name, expression, value: typeof v === 'number' ? v : null, ok: !failed }); // k6 reports true when the threshold FAILED
+    }
   }
   return { counters, rates, trends, thresholds };
 }
