@@ -1,4 +1,7 @@
-/** `hubcheck load --engine k6 SCENARIO`: runs load/k6/<scenario>.ts with a k6 built with xk6-mqtt and turns its summary into a load report. */
+/**
+ * `hubcheck load --engine k6 SCENARIO`: runs load/k6/<scenario>.ts with a k6 built with xk6-mqtt and turns its summary into a load report;
+ * `--engine k6-runtime` runs the same script through load/k6-runtime (no k6 needed) into the same report.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -24,6 +27,10 @@ export interface K6Options {
   reportDir?: string;
   /** [i, n]: run execution segment i of n (k6 --execution-segment), for sharding across processes or machines. */
   segment?: [number, number];
+  /** Extra script environment (k6 -e), e.g. HUBCHECK_SESSIONS_PER_VU. */
+  env?: Record<string, string>;
+  /** k6 (a k6 binary the user brings) or k6-runtime (this repository's emulation, for dry runs without k6). */
+  engine?: 'k6' | 'k6-runtime';
   out?: (line: string) => void;
 }
 
@@ -57,7 +64,12 @@ export function fromK6Summary(summary: K6Summary): Pick<LoadReport['metrics'], '
     } else if ('rate' in m && !('count' in m)) rates[name] = m['rate']!;
     else if ('count' in m) counters[name] = m['count']!;
     else if ('value' in m) rates[name] = m['value']!;
-    for (const [expression, failed] of Object.entries(m.thresholds ?? {})) thresholds.push({ metric: name, expression, value: null, ok: !failed }); // k6 reports true when the threshold FAILED
+    for (const [expression, failed] of Object.entries(m.thresholds ?? {})) {
+      // the export has no value per threshold: read the aggregate it names, when the export carries it (a Rate's rate is `value`)
+      const agg = /^\s*(p\([\d.]+\)|count|rate|value|avg|min|max|med)/.exec(expression)?.[1];
+      const v = agg === undefined ? undefined : agg === 'rate' && !('count' in m) ? m['value'] : m[agg];
+      thresholds.push({ metric: name, expression, value: typeof v === 'number' ? v : null, ok: !failed }); // k6 reports true when the threshold FAILED
+    }
   }
   return { counters, rates, trends, thresholds };
 }
@@ -65,7 +77,9 @@ export function fromK6Summary(summary: K6Summary): Pick<LoadReport['metrics'], '
 export async function runK6(o: K6Options): Promise<{ report: LoadReport; paths: { json: string; html: string }; exitCode: number }> {
   const out = o.out ?? (() => {});
   if (!K6_SCENARIOS.includes(o.scenario)) throw new HubcheckError('BAD_OPTION', `--engine k6: no k6 script for ${o.scenario}; k6 scripts exist for ${K6_SCENARIOS.join(', ')} (load/k6/)`);
-  const k6 = findK6();
+  const engine = o.engine ?? 'k6';
+  if (engine === 'k6-runtime' && o.segment) throw new HubcheckError('BAD_OPTION', '--engine k6-runtime: execution segments need k6 itself; drop --segment or use --engine k6');
+  const k6 = engine === 'k6' ? findK6() : 'hubcheck k6-runtime';
   if (!k6) throw new HubcheckError('BAD_OPTION', '--engine k6: no k6 binary with xk6-mqtt found (K6_BIN, ~/.cache/hubcheck/k6/k6 or PATH); bring a k6 built with xk6-mqtt (see docs/k6-operator.md) or use --engine fleet');
   // as the fleet engine: the embedded hub's resource bounds and API rates do not limit a load run
   const descriptor: TargetDescriptor = o.target ? loadDescriptor(o.target) : {
@@ -90,23 +104,35 @@ export async function runK6(o: K6Options): Promise<{ report: LoadReport; paths: 
       await writeFile(fixtures, [FIXTURES_HEADER, ...provisioned.devices.map((d) => `${d.productId},${d.deviceName},${d.psk}`)].join('\n') + '\n');
     }
     const summaryFile = join(dir, 'k6-summary.json');
-    const args = ['run', '--quiet', '--summary-export', summaryFile, ...(o.segment ? segmentArgs(o.segment) : []), join(ROOT, 'load/k6', `${o.scenario}.ts`)];
-    const env = { ...process.env, HUBCHECK_MQTT: target.endpoints.mqtt, HUBCHECK_FIXTURES: fixtures, HUBCHECK_DEVICES: String(devices), HUBCHECK_DURATION: String(o.duration ?? 5), K6_NO_USAGE_REPORT: 'true' };
+    const script = join(ROOT, 'load/k6', `${o.scenario}.ts`);
+    const args = ['run', '--quiet', '--summary-export', summaryFile, ...(o.segment ? segmentArgs(o.segment) : []), script];
+    const scriptEnv = { HUBCHECK_MQTT: target.endpoints.mqtt, HUBCHECK_FIXTURES: fixtures, HUBCHECK_DEVICES: String(devices), HUBCHECK_DURATION: String(o.duration ?? 5), ...o.env };
     const started = Date.now();
-    out(`load: k6 ${args.join(' ')}`);
-    const code = await new Promise<number>((resolve, reject) => {
-      const p = spawn(k6, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-      const kill = setTimeout(() => p.kill('SIGTERM'), ((o.duration ?? 5) + 120) * 1000);
-      p.once('error', reject);
-      p.once('exit', (c) => { clearTimeout(kill); resolve(c ?? 1); });
-    });
+    let code: number;
+    if (engine === 'k6-runtime') {
+      out(`load: k6-runtime ${script}`);
+      const { runScript } = await import('./k6-runtime/runner.js');
+      const r = await runScript({ script, env: scriptEnv, maxDurationS: (o.duration ?? 5) + 120, out });
+      if (r.error) out(`load: k6-runtime: ${r.error}`);
+      await writeFile(summaryFile, JSON.stringify(r.summaryExport, null, 2));
+      code = r.exitCode;
+    } else {
+      const env = { ...process.env, ...scriptEnv, K6_NO_USAGE_REPORT: 'true' };
+      out(`load: k6 ${args.join(' ')}`);
+      code = await new Promise<number>((resolve, reject) => {
+        const p = spawn(k6, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+        const kill = setTimeout(() => p.kill('SIGTERM'), ((o.duration ?? 5) + 120) * 1000);
+        p.once('error', reject);
+        p.once('exit', (c) => { clearTimeout(kill); resolve(c ?? 1); });
+      });
+    }
     const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as K6Summary;
     const m = fromK6Summary(summary);
     const report: LoadReport = {
-      schema: LOAD_REPORT_SCHEMA, runId, scenario: o.scenario, description: `k6 script load/k6/${o.scenario}.ts`, engine: 'k6', target: target.name,
+      schema: LOAD_REPORT_SCHEMA, runId, scenario: o.scenario, description: `k6 script load/k6/${o.scenario}.ts${engine === 'k6-runtime' ? ' on the k6 runtime emulation' : ''}`, engine, target: target.name,
       startedAt: new Date(started).toISOString(), durationS: (Date.now() - started) / 1000,
       config: { devices, segment: o.segment ? `${o.segment[0]}/${o.segment[1]}` : undefined, k6 },
-      notes: ['k6 exports percentiles, not HDR histograms: merge k6 shards by their summaries (k6-operator does), not losslessly'],
+      notes: ['k6 exports percentiles, not HDR histograms: merge k6 shards by their summaries (k6-operator does), not losslessly', ...(engine === 'k6-runtime' ? ['run on hubcheck\'s k6 runtime emulation (load/k6-runtime), not on k6: a dry run of the script, not a k6 measurement'] : [])],
       metrics: { counters: m.counters, rates: m.rates, trends: m.trends, histograms: {} },
       resources: { hubMeasured: 'none' }, timeline: [], thresholds: m.thresholds, passed: code === 0 && m.thresholds.every((t) => t.ok),
     };

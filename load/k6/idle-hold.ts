@@ -1,7 +1,7 @@
 /** k6 twin of load/scenarios/idle-hold.ts: each VU holds many idle device sessions (keepalive only), the shape used at scale with execution segments. */
 import { sleep } from 'k6';
 import type { Options } from 'k6/options';
-import { DEVICES, DURATION_S, MQTT_URL, deviceClient, devicesOfThisVu, loadFleet, metrics, vusFor } from './lib.ts';
+import { DEVICES, DURATION_S, MQTT_URL, SUMMARY_TREND_STATS, deviceClient, devicesOfThisVu, endAll, loadFleet, metrics, vusFor } from './lib.ts';
 
 const fleet = loadFleet();
 
@@ -10,6 +10,7 @@ export const options: Options = {
     hold: { executor: 'per-vu-iterations', vus: vusFor(DEVICES), iterations: 1, maxDuration: `${DURATION_S + 60}s` },
   },
   thresholds: { mqtt_connect_success: ['rate>0.99'], mqtt_connect_duration: ['p(99)<1000'] },
+  summaryTrendStats: SUMMARY_TREND_STATS,
 };
 
 export default async function (): Promise<void> {
@@ -26,6 +27,6 @@ export default async function (): Promise<void> {
       metrics.connectSuccess.add(false);
     }
   }
-  sleep(DURATION_S);
-  for (const c of clients) c.end();
+  sleep(DURATION_S); // idle: keepalives run in the extension, not on the VU's event loop
+  endAll(clients);
 }

@@ -3,6 +3,7 @@ import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
+import { setTimeout } from 'k6/timers';
 import { Client } from 'k6/x/mqtt';
 
 export interface Device { productId: string; deviceName: string; psk: string }
@@ -52,12 +53,24 @@ export const metrics = {
   connectAttempts: new Counter('mqtt_connect_attempts'),
   connectSuccess: new Rate('mqtt_connect_success'),
   connectDuration: new Trend('mqtt_connect_duration', true),
-  sent: new Counter('mqtt_messages_sent'),
-  received: new Counter('mqtt_messages_received'),
+  // mqtt_messages_sent and mqtt_messages_received are xk6-mqtt's own counters: a script counter of the same name would count every message twice
   deliveryLatency: new Trend('delivery_latency', true),
   qos1Lost: new Counter('qos1_lost'),
   qos1Duplicates: new Counter('qos1_duplicates'),
 };
+
+/** Summary statistics the load report reads (k6's default stops at p(95) and has no count). */
+export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'];
+
+/** Waits without blocking the VU's event loop: k6's sleep() would hold back every message handler until it returns. */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** Ends the clients still connected (xk6-mqtt's end() throws on a client that is not). */
+export function endAll(clients: Client[]): void {
+  for (const c of clients) if (c.connected) c.end();
+}
 
 export function vusFor(devices: number): number {
   return Math.max(1, Math.ceil(devices / SESSIONS_PER_VU));

@@ -1,7 +1,6 @@
 /** k6 twin of load/scenarios/telemetry.ts: devices publish QoS 1 to their data topic and receive it back; same metric names and thresholds. */
-import { sleep } from 'k6';
 import type { Options } from 'k6/options';
-import { DEVICES, DURATION_S, MQTT_URL, deviceClient, devicesOfThisVu, loadFleet, metrics, vusFor } from './lib.ts';
+import { DEVICES, DURATION_S, MQTT_URL, SUMMARY_TREND_STATS, deviceClient, devicesOfThisVu, endAll, loadFleet, metrics, pause, vusFor } from './lib.ts';
 
 const fleet = loadFleet();
 const RATE_PER_DEVICE = Number(__ENV['HUBCHECK_RATE_PER_DEVICE'] ?? '1');
@@ -16,6 +15,7 @@ export const options: Options = {
     qos1_lost: ['count==0'],
     qos1_duplicates: ['count==0'],
   },
+  summaryTrendStats: SUMMARY_TREND_STATS,
 };
 
 export default async function (): Promise<void> {
@@ -26,7 +26,6 @@ export default async function (): Promise<void> {
     const topic = `${d.productId}/${d.deviceName}/data`;
     c.on('message', (_t, payload) => {
       const [key, sent] = String.fromCharCode(...new Uint8Array(payload)).split(',');
-      metrics.received.add(1);
       if (key !== undefined && outstanding.delete(key)) metrics.deliveryLatency.add(Date.now() - Number(sent), { qos: '1' });
       else metrics.qos1Duplicates.add(1);
     });
@@ -46,23 +45,23 @@ export default async function (): Promise<void> {
     }
   }
   // Open model per VU: one slot per device every 1/RATE_PER_DEVICE s, latency from the slot's intended time.
+  // Waits are awaited timers, not sleep(): sleep() blocks the event loop, so no message handler would run until the end.
   const start = Date.now();
   const interval = 1000 / RATE_PER_DEVICE;
   let slot = 0;
   while (Date.now() - start < DURATION_S * 1000) {
     const intended = start + slot * interval;
     const wait = intended - Date.now();
-    if (wait > 0) sleep(wait / 1000);
-    for (const { c, d, topic } of clients) {
-      if (!c.connected) continue;
+    if (wait > 0) await pause(wait);
+    // the slot's messages go out together; a blocking publish() would wait for each PUBACK in turn
+    await Promise.all(clients.filter(({ c }) => c.connected).map(({ c, d, topic }) => {
       const key = `${d.deviceName}:${slot}`;
       outstanding.set(key, intended);
-      metrics.sent.add(1);
-      c.publish(topic, `${key},${intended},`, { qos: 1 });
-    }
+      return c.publishAsync(topic, `${key},${intended},`, { qos: 1 }).catch(() => {}); // a failed publish stays outstanding: counted lost
+    }));
     slot++;
   }
-  sleep(2); // drain
+  await pause(2000); // drain: handlers run meanwhile
   metrics.qos1Lost.add(outstanding.size);
-  for (const { c } of clients) c.end();
+  endAll(clients.map(({ c }) => c));
 }

@@ -37,7 +37,7 @@ export interface LoadReport {
   runId: string;
   scenario: string;
   description: string;
-  engine: 'fleet' | 'k6';
+  engine: 'fleet' | 'k6' | 'k6-runtime';
   target: string;
   startedAt: string;
   durationS: number;

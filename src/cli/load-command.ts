@@ -83,7 +83,7 @@ export async function loadCommand(scenario: string | undefined, opts: LoadCliOpt
     throw bad(`name a scenario: hubcheck load SCENARIO; one of: ${Object.keys(SCENARIOS).join(', ')}`);
   }
   const engine = opts.engine ?? 'fleet';
-  if (engine !== 'fleet' && engine !== 'k6') throw bad(`--engine ${engine}: use fleet or k6`);
+  if (engine !== 'fleet' && engine !== 'k6' && engine !== 'k6-runtime') throw bad(`--engine ${engine}: use fleet, k6 (a k6 with xk6-mqtt you bring) or k6-runtime (the k6 scripts on hubcheck's emulation, no k6 needed)`);
   let segment: [number, number] | undefined;
   if (opts.segment !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(opts.segment);
@@ -98,10 +98,10 @@ export async function loadCommand(scenario: string | undefined, opts: LoadCliOpt
     ...(opts.fixtures !== undefined ? { fixtures: opts.fixtures } : {}),
   };
   const out = (l: string) => write(l);
-  if (engine === 'k6') {
+  if (engine === 'k6' || engine === 'k6-runtime') {
     const { runK6 } = await import('../../load/k6-engine.js');
     const outcome = await runK6({
-      ...common, out,
+      ...common, out, engine,
       devices: num('--devices', opts.devices, { int: true, min: 1, max: 10_000_000 }),
       duration: num('--duration', opts.duration, { min: 0.1, max: 86_400 }),
       ...(segment ? { segment } : {}),

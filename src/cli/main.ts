@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('run a load scenario (fleet engine or k6) against a target; writes reports/<run-id>/load.json and load.html')
     .argument('[scenario]', 'connect-storm, idle-hold, telemetry, c2d-fanout, shadow-churn, rrpc, http-publish, http-reportlog, cloud-api')
     .option('--target <file>', 'target descriptor (default: the embedded reference hub)')
-    .option('--engine <engine>', 'fleet (default) or k6')
+    .option('--engine <engine>', 'fleet (default), k6 (a k6 with xk6-mqtt you bring) or k6-runtime (the k6 scripts without k6)')
     .option('--devices <n>', 'fleet size (stage targets scale with it)')
     .option('--duration <s>', 'seconds of the last (steady) stage')
     .option('--rate <n>', 'messages or requests per second of the scenario\'s traffic')

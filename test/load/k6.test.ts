@@ -24,7 +24,7 @@ describe('k6 scripts', () => {
     expect(m.counters['qos1_lost']).toBe(2);
     expect(m.thresholds).toEqual([
       { metric: 'delivery_latency{qos:1}', expression: 'p(99)<250', value: null, ok: true },
-      { metric: 'qos1_lost', expression: 'count==0', value: null, ok: false },
+      { metric: 'qos1_lost', expression: 'count==0', value: 2, ok: false },
     ]);
   });
 
