@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { assertBundle, bundleFromJSON, bundleToJSON, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
+import { assertBundle, BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, bundleToJSON, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
 import { toSignedEntity, Verifier, type TrustMaterial } from '@sigstore/verify';
 import { HubcheckError } from '../errors.js';
 import { validatePayload } from '../schema/index.js';
@@ -99,6 +99,10 @@ export async function verifyBundle(dir: string, o: VerifyOptions = {}): Promise<
   const vm = bundle.verificationMaterial.content;
   if (vm.$case !== 'publicKey') return refuse(`${ATTESTATION_FILE}: signed with a ${vm.$case}, not a vendor key; hubcheck verify checks key-signed bundles`);
   const hint = vm.publicKey.hint;
+  // certify writes exactly this shape; anything else (another media type, more signatures, a keyid that names
+  // another key) was not written by it, even where the signature alone would not notice.
+  if (bundle.mediaType !== BUNDLE_V03_MEDIA_TYPE) return refuse(`${ATTESTATION_FILE}: media type ${JSON.stringify(bundle.mediaType)}, certify writes ${BUNDLE_V03_MEDIA_TYPE}: it was changed`);
+  if (envelope.signatures.length !== 1 || envelope.signatures[0]!.keyid !== hint) return refuse(`${ATTESTATION_FILE}: the DSSE signature's keyid does not name the key the bundle names (${hint}): it was changed`);
 
   // The key: the vendor's, pinned with --key, or the one the bundle carries (which only proves integrity).
   const notes: string[] = [];
@@ -114,8 +118,8 @@ export async function verifyBundle(dir: string, o: VerifyOptions = {}): Promise<
   }
   if (hint !== key.fingerprint) {
     return refuse(o.key
-      ? `signed by another key: the signature names key sha256:${hint}, --key ${o.key} is sha256:${key.fingerprint}`
-      : `${PUBLIC_KEY_FILE} is not the key that signed: the signature names key sha256:${hint}, ${PUBLIC_KEY_FILE} is sha256:${key.fingerprint}`, notes);
+      ? `signed by another key: ${ATTESTATION_FILE} names key sha256:${hint}, --key ${o.key} is sha256:${key.fingerprint}`
+      : `${PUBLIC_KEY_FILE} is not the key that signed: ${ATTESTATION_FILE} names key sha256:${hint}, ${PUBLIC_KEY_FILE} is sha256:${key.fingerprint}`, notes);
   }
   try {
     new Verifier(trustFor(key.publicKey, key.fingerprint), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundle));

@@ -95,7 +95,8 @@ export async function certifyCommand(opts: CertifyCliOptions, print: Print = std
   if (p.warnings.length) print(`optional requirements failed (warnings): ${p.warnings.join(', ')}`);
   print(`bundle: ${out} (${written.files.length + 2} files, signed by ${key.type} key sha256:${key.fingerprint})`);
   print(`certificate: ${path.join(out, 'certificate.html')}`);
-  print(`verify: npx hubcheck verify ${path.relative(process.cwd(), out) || '.'} --key ${opts.key.replace(/\.key$/, '.pub')}`);
+  const shown = path.relative(process.cwd(), out);
+  print(`verify: npx hubcheck verify ${shown && !shown.startsWith('..') ? shown : out} --key ${opts.key.replace(/\.key$/, '.pub')}`);
   return p.result === 'certified' ? 0 : 1;
 }
 
