@@ -92,6 +92,8 @@ export async function verifyBundle(dir: string, o: VerifyOptions = {}): Promise<
   let isDir = false;
   try { isDir = statSync(dir).isDirectory(); } catch { /* reported below */ }
   if (!isDir) throw new HubcheckError('BUNDLE_INVALID', `${dir}: not a directory; give the bundle directory hubcheck certify wrote (unpack an archive first)`);
+  // A bad --key is the caller's mistake, said before anything about the bundle.
+  const pinned = o.key ? loadVerifyingKey(o.key) : undefined;
   const { bundle } = readAttestation(dir);
   if (!isBundleWithDsseEnvelope(bundle)) return refuse(`${ATTESTATION_FILE}: holds a message signature, not a DSSE envelope; it is not a hubcheck certification`);
   const envelope = bundle.content.dsseEnvelope;
@@ -107,7 +109,7 @@ export async function verifyBundle(dir: string, o: VerifyOptions = {}): Promise<
   // The key: the vendor's, pinned with --key, or the one the bundle carries (which only proves integrity).
   const notes: string[] = [];
   let key: { publicKey: KeyObject; fingerprint: string };
-  if (o.key) key = loadVerifyingKey(o.key);
+  if (pinned) key = pinned;
   else {
     try {
       key = loadVerifyingKey(path.join(dir, PUBLIC_KEY_FILE), 'bundle file');
