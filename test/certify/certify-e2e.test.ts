@@ -1,5 +1,5 @@
 // hubcheck certify end to end, for real: the whole tencent-hub profile against the embedded reference hub at
-// certification depth (about 2.5 minutes on two cores), then hubcheck verify on the bundle it wrote.
+// certification depth (about three minutes on two cores), then hubcheck verify on the bundle it wrote.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
