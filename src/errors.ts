@@ -9,6 +9,10 @@ export const ERRORS = {
   BAD_OPTION: { exit: 2, meaning: 'A command-line option has a value hubcheck cannot use.', fix: 'Use the value the message suggests; --help lists every option.' },
   NO_TESTS: { exit: 2, meaning: 'The run selected no test.', fix: 'Loosen --only; hubcheck list shows what exists.' },
   SELFTEST_MISSED: { exit: 1, meaning: 'A fault switched on in the reference hub was not caught by any test.', fix: 'Add or repair the test for the requirement the fault breaks.' },
+  KEY_INVALID: { exit: 1, meaning: 'A signing or verification key is missing, unreadable, or not an Ed25519 or ECDSA P-256 key of the kind the command needs.', fix: 'Make a key pair with hubcheck keygen; give certify the private key (--key PREFIX.key) and verify the public one (--key PREFIX.pub).' },
+  BUNDLE_INVALID: { exit: 1, meaning: 'The path is not a certification bundle hubcheck can read (no attestation, unreadable JSON).', fix: 'Give the directory hubcheck certify wrote (it holds attestation.sigstore.json), unpacked as published.' },
+  BUNDLE_REFUSED: { exit: 1, meaning: 'The bundle is not what was signed: a file changed, is missing or was added, another key signed it, or another suite judged it.', fix: 'Do not trust this bundle; ask the vendor for the published one and the public key it was signed with.' },
+  REPORT_INVALID: { exit: 1, meaning: 'A run or bundle given to hubcheck report diff cannot be read.', fix: 'Give a report directory (with results.json), a results.json file, or a certification bundle directory.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

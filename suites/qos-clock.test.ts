@@ -15,7 +15,7 @@ import { Model } from './qos/model.js';
 import { cloudPublish, offlineSession, topicOf, untilOffline } from './qos/offline.js';
 import { runSequence, writeReplay } from './qos/replay.js';
 import { SYNC_TOPIC, World } from './qos/world.js';
-import { currentTarget, numRuns, req, type Harness } from './support/harness.js';
+import { currentTarget, numRuns, req, seedFor, type Harness } from './support/harness.js';
 import { useProduct } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS } from './support/wire.js';
 
@@ -66,7 +66,7 @@ async function modelProperty(h: Harness, title: string, o: { clock: boolean; run
       await w.close();
     }
   });
-  const details = await fc.check(property, { numRuns: numRuns(o.runs), interruptAfterTimeLimit: 300_000 });
+  const details = await fc.check(property, { numRuns: numRuns(o.runs), interruptAfterTimeLimit: 300_000, ...seedFor(h.ctx.task.name) });
   if (!details.failed) return;
   const shrunk = failing ?? { commands: [], error: String(details.errorInstance) };
   const file = writeReplay(replayDir(h), {

@@ -27,6 +27,38 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runCommand(opts);
     });
 
+  program.command('certify')
+    .description('run the whole profile at certification depth and write a signed bundle (verdicts, evidence, certificate, badge); exits 0 only when certified')
+    .option('--target <file>', 'target descriptor, or docker:IMAGE[:TAG] (default: the embedded reference hub)')
+    .option('--profile <profile>', 'the profile to certify: tencent-hub or mqtt-core (default: the descriptor\'s)')
+    .option('--key <file>', 'your private signing key (PEM; make one with hubcheck keygen)')
+    .option('--out <dir>', 'a new or empty directory for the bundle (default reports/certify-<run-id>)')
+    .option('--seed <n>', 'base fast-check seed (default: random, recorded in the bundle; HUBCHECK_SEED also sets it)')
+    .option('--parallel <n>', 'suite files run at once (default 4)')
+    .action(async (opts: import('./certify-command.js').CertifyCliOptions) => {
+      const { certifyCommand } = await import('./certify-command.js');
+      exitCode = await certifyCommand(opts);
+    });
+
+  program.command('verify')
+    .description('check a certification bundle offline: signature, every file\'s digest, no file missing or added, the suite; exits 0 certified, 1 refused, 4 authentic but not certified')
+    .argument('<bundle>', 'the bundle directory hubcheck certify wrote')
+    .option('--key <file>', 'the vendor\'s public key (PEM); without it the bundle\'s own signer.pub is used and the result says so')
+    .option('--accept-other-suite', 'accept a bundle judged by another suite version (said plainly) instead of refusing it')
+    .action(async (bundle: string, opts: { key?: string; acceptOtherSuite?: boolean }) => {
+      const { verifyCommand } = await import('./certify-command.js');
+      exitCode = await verifyCommand(bundle, opts);
+    });
+
+  program.command('keygen')
+    .description('make a signing key pair for certify: PREFIX.key (private, mode 0600) and PREFIX.pub (public, to publish)')
+    .option('--out <prefix>', 'file name prefix (default hubcheck-signing)')
+    .option('--type <type>', 'ed25519 (default) or ecdsa-p256')
+    .action(async (opts: { out?: string; type?: string }) => {
+      const { keygenCommand } = await import('./certify-command.js');
+      exitCode = await keygenCommand(opts);
+    });
+
   program.command('probe')
     .description('measure the target\'s real limits (topic, packet, keepalive, QoS 2, inflight, retain, will) and report claims they contradict; exits 1 if any')
     .option('--target <file>', 'target descriptor, or docker:IMAGE[:TAG] (default: the embedded reference hub)')
@@ -107,7 +139,15 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await loadCommand(scenario, opts);
     });
 
-  const report = program.command('report').description('work with load reports');
+  const report = program.command('report').description('work with reports: conformance verdicts (diff) and load reports (compare, merge)');
+  report.command('diff')
+    .description('print the requirements that regressed, improved, appeared or vanished from run A to run B; exits 1 on a regression')
+    .argument('<a>', 'the earlier run: a report directory, its results.json, or a certification bundle')
+    .argument('<b>', 'the later run, in any of those forms')
+    .action(async (a: string, b: string) => {
+      const { reportDiffCommand } = await import('./report-diff-command.js');
+      exitCode = await reportDiffCommand(a, b);
+    });
   report.command('compare')
     .description('print the regressions from load report A (baseline) to B by metric; exits 1 when there are any')
     .argument('<a>', 'baseline load.json')

@@ -6,6 +6,8 @@ import type { RunResult } from '../report/model.js';
 import { summarize } from '../report/summarize.js';
 import { newRunId, writeReports } from '../report/write.js';
 import type { TargetDescriptor } from '../target/descriptor.js';
+import type { HubIdentity } from '../target/identity.js';
+import type { ResolvedTarget } from '../target/resolved.js';
 import { descriptorFor, launch } from '../target/launch.js';
 import type { ProbeOutcome } from '../probe/index.js';
 import { coverageByArea, foldRequirements } from './coverage.js';
@@ -34,6 +36,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Suite files run at once (default DEFAULT_PARALLEL). */
   parallel?: number;
+  /** Environment knobs for the suites' workers during this run (src/runner/knobs.ts), restored afterwards. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -49,7 +53,33 @@ export const MAX_PARALLEL = 32;
 const TARGET_LOG_LINES = 200;
 const DEATH_EVIDENCE_LINES = 30;
 
-export interface RunOutcome { result: RunResult; paths?: { json: string; junit: string; html: string }; runErrors: string[] }
+export interface RunOutcome {
+  result: RunResult;
+  paths?: { json: string; junit: string; html: string };
+  runErrors: string[];
+  /** What the launcher knew about the hub (name, version, image digest). */
+  hub?: HubIdentity;
+  /** Secret values of the target (cloud API key, PSKs, passwords), for writers that must leave them out. */
+  secrets?: string[];
+}
+
+/** The target's secrets as plain strings, so a bundle writer can scrub them from anything it copies. */
+function secretsOf(t: ResolvedTarget): string[] {
+  return [t.cloudApi.secretKey, t.plainLogin?.password, ...(t.fixtures ?? []).map((f) => f.psk)].filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+/** Sets the knobs for the run's workers, which inherit this process's environment; returns how to put it back. */
+function withEnv(env: Record<string, string> | undefined): () => void {
+  if (!env) return () => {};
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  return () => {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
 
 export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
   if (o.only !== undefined) {
@@ -65,6 +95,7 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
   const launched = await launch(descriptor, { long: o.long });
   const reporter = new ConformanceReporter(ROOT, o.progress);
   let probed: ProbeOutcome | undefined;
+  const restoreEnv = withEnv(o.env);
   try {
     if (o.probe ?? descriptor.probe ?? true) {
       const { probeTarget } = await import('../probe/index.js');
@@ -100,6 +131,7 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
       await vitest.close();
     }
   } finally {
+    restoreEnv();
     await launched.stop();
   }
   if (reporter.results.length === 0) {
@@ -124,7 +156,8 @@ export async function runConformance(o: RunOptions = {}): Promise<RunOutcome> {
   if (probed) { result.probe = probed.probe; result.findings = probed.findings; }
   const log = launched.output?.(TARGET_LOG_LINES);
   if (log?.length) result.targetLog = log;
-  if (o.noReports) return { result, runErrors: reporter.runErrors };
+  const known = { hub: launched.identity, secrets: secretsOf(t) };
+  if (o.noReports) return { result, runErrors: reporter.runErrors, ...known };
   const paths = await writeReports(o.reportDir ?? path.join(process.cwd(), 'reports', runId), result);
-  return { result, paths, runErrors: reporter.runErrors };
+  return { result, paths, runErrors: reporter.runErrors, ...known };
 }

@@ -7,6 +7,7 @@ import addFormatsModule from 'ajv-formats';
 export const SCHEMA_FILES = [
   'shadow.schema.json', 'ota.schema.json', 'config.schema.json', 'log.schema.json', 'rrpc.schema.json', 'broadcast.schema.json',
   'ntp.schema.json', 'http-gateway.schema.json', 'cloud-api.schema.json', 'results.schema.json', 'gateway.schema.json',
+  'certification-predicate.schema.json', 'bundle-manifest.schema.json',
 ] as const;
 
 export const SCHEMA_BASE = 'https://hubcheck.dev/schemas/';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { HubcheckError } from '../errors.js';
 import type { TargetDescriptor } from './descriptor.js';
 import { resolveDescribed, type Endpoints } from './described.js';
+import type { HubIdentity } from './identity.js';
 import type { LaunchedTarget } from './launch.js';
 import { OutputLines } from './output.js';
 import { describeReady, waitReady } from './ready.js';
@@ -73,8 +74,10 @@ export async function launchContainer(d: TargetDescriptor): Promise<LaunchedTarg
 
   let stopping = false;
   const exited = watchExit(running, () => stopping);
+  const target = resolveDescribed(d, 'container', endpoints, `${spec.image} (container)`);
   return {
-    target: resolveDescribed(d, 'container', endpoints, `${spec.image} (container)`),
+    target,
+    identity: await imageIdentity(tc, running, spec.image, target.name),
     stop: async () => {
       stopping = true;
       await removeLeftovers(tc, launchId, running);
@@ -82,6 +85,27 @@ export async function launchContainer(d: TargetDescriptor): Promise<LaunchedTarg
     exited,
     output: (n?: number) => output.tail(n),
   };
+}
+
+/**
+ * The image the container runs: its id (the sha256 of its configuration, which names every layer) and the registry
+ * digests the engine knows for it, with the version from its OCI label. Best effort: what the engine will not say is
+ * a note, never a reason to stop the run.
+ */
+async function imageIdentity(tc: typeof import('testcontainers'), c: import('testcontainers').StartedTestContainer, ref: string, name: string): Promise<HubIdentity> {
+  const identity: HubIdentity = { name, launcher: 'container', image: { ref } };
+  try {
+    const client = await tc.getContainerRuntimeClient();
+    const info = await client.container.inspect(client.container.getById(c.getId()));
+    identity.image!.id = info.Image;
+    const version = info.Config.Labels?.['org.opencontainers.image.version'];
+    if (version) identity.version = version;
+    const image = await client.image.inspect(tc.ImageName.fromString(ref));
+    if (image.RepoDigests?.length) identity.image!.repoDigests = [...image.RepoDigests].sort();
+  } catch (e) {
+    identity.notes = [`the engine did not describe the image: ${oneLine(e)}`];
+  }
+  return identity;
 }
 
 /** Rewrites each endpoint's port to the host port the engine published it on. */

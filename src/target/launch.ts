@@ -8,6 +8,8 @@ import { resolveDescribed, type Endpoints } from './described.js';
 import { DEFAULT_LIMITS, type ResolvedTarget } from './resolved.js';
 import { EMBEDDED_API_RATES, EMBEDDED_CONNECT_DEADLINE_MS, EMBEDDED_CONNECTIONS_PER_ADDRESS, EMBEDDED_SUBSCRIPTIONS_PER_DEVICE } from './embedded-bounds.js';
 import { dockerDescriptor, isDockerShortcut } from './shortcut.js';
+import type { HubIdentity } from './identity.js';
+import { VERSION } from '../runner/paths.js';
 
 export interface LaunchedTarget {
   target: ResolvedTarget;
@@ -16,6 +18,8 @@ export interface LaunchedTarget {
   exited?: Promise<string>;
   /** Hubs hubcheck started: the latest lines of the hub's output (stdout, and stderr marked [stderr]). */
   output?(lines?: number): string[];
+  /** What is known about the hub (certify records it); a launcher that knows nothing more leaves it to launch(). */
+  identity?: HubIdentity;
 }
 
 /**
@@ -43,8 +47,14 @@ export async function descriptorFor(target: string | TargetDescriptor | undefine
 
 /** `long` (--long): the embedded hub keeps its own default timeouts, so the tests that wait for them wait for the real ones. */
 export async function launch(d: TargetDescriptor, o: { long?: boolean } = {}): Promise<LaunchedTarget> {
+  const launched = await launchBy(d, o.long ?? false);
+  launched.identity ??= { name: launched.target.name, launcher: launched.target.launcher };
+  return launched;
+}
+
+async function launchBy(d: TargetDescriptor, long: boolean): Promise<LaunchedTarget> {
   switch (d.launcher) {
-    case 'embedded': return launchEmbedded(d, o.long ?? false);
+    case 'embedded': return launchEmbedded(d, long);
     case 'process': return (await import('./process.js')).launchProcess(d);
     case 'container': return (await import('./container.js')).launchContainer(d);
     default: return launchExternal(d);
@@ -113,6 +123,8 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
       claimedLimits: Object.keys(d.limits ?? {}),
     },
     stop: () => hub.close(),
+    // The reference hub ships inside hubcheck: its version is hubcheck's.
+    identity: { name: d.name ?? (faults.length ? `reference hub (faults: ${faults.join(', ')})` : 'reference hub (embedded)'), launcher: 'embedded', version: VERSION },
   };
 }
 

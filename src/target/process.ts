@@ -62,5 +62,6 @@ export async function launchProcess(d: TargetDescriptor): Promise<LaunchedTarget
     // Only an exit hubcheck did not ask for is news to the runner.
     exited: exited.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
     output: (n?: number) => output.tail(n),
+    identity: { name: d.name ?? `${path.basename(p.command)} (process)`, launcher: 'process', command: commandLine },
   };
 }

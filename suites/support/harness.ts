@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { inject, test, type TestContext } from 'vitest';
 import '../../src/runner/vitest-context.js';
+import { keepsPassTranscript, propertySeed, runsFor } from '../../src/runner/knobs.js';
 import { CloudApi, type RawAnswer } from '../../src/client/cloud-api.js';
 import { Device, type DeviceOptions } from '../../src/client/device.js';
 import { RawConnection } from '../../src/client/raw.js';
@@ -158,13 +159,20 @@ export function req(ids: readonly ReqId[], title: string, fn: (h: Harness) => Pr
     } finally {
       await h.close();
     }
+    // A fixed sample of passes keeps its transcript too (certify's bundle shows what a pass looked like on the wire).
+    if (keepsPassTranscript(ctx.task.name)) ctx.task.meta.evidence = h.trace.evidence();
   });
 }
 
-/** Number of generated cases per property (HUBCHECK_NUM_RUNS overrides, for deeper runs). */
+/** Number of generated cases per property: HUBCHECK_NUM_RUNS sets it, HUBCHECK_RUNS_FACTOR scales it (src/runner/knobs.ts). */
 export function numRuns(defaultRuns: number): number {
-  const n = Number(process.env.HUBCHECK_NUM_RUNS);
-  return Number.isInteger(n) && n > 0 ? n : defaultRuns;
+  return runsFor(defaultRuns);
+}
+
+/** fast-check's seed for the property titled so: HUBCHECK_SEED mixed with the title, or none (fast-check picks one). */
+export function seedFor(title: string): { seed: number } | Record<string, never> {
+  const seed = propertySeed(title);
+  return seed === undefined ? {} : { seed };
 }
 
 /**
@@ -189,7 +197,7 @@ export function reqProperty<T extends unknown[]>(
       }
     });
     // examples: the corners every run must try, before the random draws (fast-check counts them in numRuns)
-    const details = await fc.check(property, { numRuns: Math.max(numRuns(options.numRuns ?? 50), options.examples?.length ?? 0), endOnFailure: true, ...(options.examples ? { examples: options.examples as unknown as [unknown][] } : {}) });
+    const details = await fc.check(property, { numRuns: Math.max(numRuns(options.numRuns ?? 50), options.examples?.length ?? 0), endOnFailure: true, ...seedFor(h.ctx.task.name), ...(options.examples ? { examples: options.examples as unknown as [unknown][] } : {}) });
     if (details.failed) {
       h.trace.add('property', `counterexample ${fc.stringify(details.counterexample)} (seed ${details.seed}, path ${details.counterexamplePath}, after ${details.numRuns} runs, shrunk ${details.numShrinks} times)`);
       const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);

@@ -24,8 +24,10 @@ const leftovers = () => docker('ps', '-a', '--filter', `label=${LAUNCH_LABEL}`, 
 describe.skipIf(!available && !inCi)(available || inCi ? `hub image ${IMAGE}` : 'hub image (skipped: no Docker engine answers; set DOCKER_HOST, or run with CI=true to require it)', () => {
   test(`the whole suite passes against docker:${IMAGE}, and the container is removed`, async () => {
     if (!available) throw new Error('no Docker engine answers, and CI=true requires this test: see .ci/run (docker/engine.sh start)');
-    const { result, runErrors } = await runConformance({ target: `docker:${IMAGE}`, noReports: true });
+    const { result, runErrors, hub } = await runConformance({ target: `docker:${IMAGE}`, noReports: true });
     expect(runErrors).toEqual([]);
+    // what certify records as the hub's identity: the image as named and the engine's id for it
+    expect(hub).toMatchObject({ launcher: 'container', image: { ref: IMAGE, id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } });
     const bad = result.tests.filter((t) => t.verdict === 'fail' || t.verdict === 'error').map((t) => `${t.name}: ${t.error?.message.split('\n')[0]}`);
     expect(bad).toEqual([]);
     expect(result.target.launcher).toBe('container');
