@@ -22,6 +22,9 @@ import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
 import { checkPaceMs, createQos, type Qos } from './qos/index.js';
+import { clusterBus, soloBus } from './cluster/bus.js';
+import { clusterEmitter } from './cluster/mq.js';
+import { Presence } from './cluster/presence.js';
 import { memoryBackend } from './qos/durable/backend.js';
 import { sqliteBackend } from './qos/durable/sqlite.js';
 import { createServiceContext } from './services/context.js';
@@ -90,6 +93,11 @@ export interface HubOptions {
    * `{}` limits none.
    */
   apiRates?: Record<string, number>;
+  /**
+   * Run as one worker of a hub cluster (hub/cluster/primary.ts starts them): the registry file is shared with the
+   * other workers, and messages, persistent sessions and control events go through Redis. Needs dataFile and redisUrl.
+   */
+  cluster?: { workerId: string };
 }
 
 export interface RunningHub {
@@ -171,13 +179,13 @@ function checkQuota(name: string, value: number | undefined, fallback: number): 
 const CLOCK_OFFSET_KEY = 'clock-offset-ms';
 
 /** The registry (and session) file; one that is not an SQLite database, or cannot be opened, is refused by name. */
-function openRegistry(dataFile: string | undefined): Registry {
+function openRegistry(dataFile: string | undefined, shared: boolean): Registry {
   if (dataFile === undefined) return new Registry(':memory:');
   if (dataFile === '' || dataFile === ':memory:') throw new Error(`dataFile must name a file (got ${JSON.stringify(dataFile)}); leave it out for an in-memory hub`);
   const folder = dirname(resolve(dataFile));
   if (!existsSync(folder)) throw new Error(`--data ${dataFile}: its folder ${folder} does not exist; create it, or give a path in an existing folder`);
   try {
-    return new Registry(dataFile);
+    return new Registry(dataFile, shared);
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
@@ -236,13 +244,17 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const maxSubscriptions = checkCount('maxSubscriptionsPerDevice', options.maxSubscriptionsPerDevice, DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE);
   const apiRates = checkRates(options.apiRates);
   checkPaceMs(options.offlinePaceMs); // before any connection to a session backend is opened
-  const registry = openRegistry(options.dataFile);
+  const clustered = options.cluster !== undefined;
+  if (clustered && (!options.dataFile || options.redisUrl === undefined)) throw new Error('a cluster worker needs dataFile (the shared registry) and redisUrl (sessions and routing)');
+  const registry = openRegistry(options.dataFile, clustered);
   // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
   // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
   const savedOffset = Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0);
   const clock = createClock(options.now ?? Date.now, {
     offsetMs: Number.isFinite(savedOffset) && savedOffset > 0 ? savedOffset : 0,
     ...(options.dataFile ? { onAdvance: (offsetMs: number) => registry.setMeta(CLOCK_OFFSET_KEY, String(offsetMs)) } : {}),
+    // the workers of a cluster share one clock: an advance through any of them holds on all at once
+    ...(clustered ? { readOffset: () => Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0) || 0 } : {}),
   });
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
@@ -254,6 +266,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let api: Server | undefined;
   let qos: Qos | undefined;
   let https: Server | undefined;
+  let mq: Awaited<ReturnType<typeof clusterEmitter>> | undefined;
   try {
     // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
     const backend = options.redisUrl !== undefined
@@ -261,7 +274,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
     qos = createQos({ clock, faults, log, backend, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
-    const sessions = new Sessions(registry, nowSeconds, log);
+    const presence = options.cluster ? new Presence(registry.db, options.cluster.workerId) : undefined;
+    const sessions = new Sessions(registry, nowSeconds, log, presence);
+    mq = options.cluster ? await clusterEmitter(options.redisUrl!) : undefined;
     const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
     let attach: ((client: import('aedes').Client) => void) | undefined;
     // TLS-019..TLS-021: the SDKs' device domains too, so clients that check the server name accept the hub given its CA.
@@ -274,7 +289,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       host,
       mqttPort,
       wsPort,
-      hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks },
+      hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks, ...(mq ? { mq } : {}) },
       faults,
       bounds,
       install: (b) => {
@@ -287,7 +302,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       },
       log,
     });
-    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, log });
+    const bus = options.cluster ? clusterBus(broker.broker, options.cluster.workerId, log) : soloBus;
+    sessions.joinCluster(bus);
+    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, bus, log });
     for (const service of SERVICES) {
       await service.start?.(hub);
       started.push(service);
@@ -343,6 +360,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           await runningQos.close();
           await apiClosed;
           await httpsClosed;
+          presence?.clear();
           registry.close();
         })();
         return closing;
@@ -359,6 +377,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       https.close();
     }
     await broker?.close();
+    if (!broker && mq) await new Promise<void>((resolve) => mq!.close(() => resolve())); // Aedes closes its emitter
     await qos?.close();
     registry.close();
     throw err;

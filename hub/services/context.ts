@@ -4,12 +4,13 @@ import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { actingSession } from '../acl/proxy.js';
 import { covers, levels } from '../acl/topics.js';
 import type { Sessions } from '../auth/sessions.js';
+import type { ClusterBus } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
 import type { Faults } from '../faults.js';
 import type { Registry } from '../registry/index.js';
 import type { DeviceMessage, HubSettings, ServiceContext } from './types.js';
 
-export function createServiceContext(deps: { broker: Aedes; registry: Registry; sessions: Sessions; faults: Faults; clock: Clock; settings: HubSettings; log: (line: string) => void }): ServiceContext {
+export function createServiceContext(deps: { broker: Aedes; registry: Registry; sessions: Sessions; faults: Faults; clock: Clock; settings: HubSettings; bus: ClusterBus; log: (line: string) => void }): ServiceContext {
   const { broker, sessions, log } = deps;
   const handlers: { filter: string[]; handler: (m: DeviceMessage) => void }[] = [];
 

@@ -4,6 +4,7 @@ import type { Aedes } from 'aedes';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from '../api/context.js';
 import type { Sessions } from '../auth/sessions.js';
+import type { ClusterBus } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
 import type { Faults } from '../faults.js';
 import type { Registry } from '../registry/index.js';
@@ -38,6 +39,8 @@ export interface ServiceContext {
   sessions: Sessions;
   faults: Faults;
   clock: Clock;
+  /** Control events to the other workers of a hub cluster (a no-op bus in a single process). */
+  bus: ClusterBus;
   /** The cloud API's base URL (e.g. http://127.0.0.1:8081), set once the API port is bound; services build device URLs from it (firmware downloads). */
   apiUrl?: string;
   log(line: string): void;
