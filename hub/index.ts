@@ -269,13 +269,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let mq: Awaited<ReturnType<typeof clusterEmitter>> | undefined;
   try {
     // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
-    const backend = options.redisUrl !== undefined
-      ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
+    // In a cluster they are shared by the workers in Redis (hub/qos/durable/shared.ts).
+    const shared = options.cluster ? await (await import('./qos/durable/shared.js')).openShared(options.redisUrl!, options.cluster.workerId, log) : undefined;
+    const backend = shared ? memoryBackend
+      : options.redisUrl !== undefined ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
       : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
-    qos = createQos({ clock, faults, log, backend, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
-    const credentials = apiCredentials(registry, options);
     const presence = options.cluster ? new Presence(registry.db, options.cluster.workerId) : undefined;
     const sessions = new Sessions(registry, nowSeconds, log, presence);
+    const peers = { loggedIn: (c: import('aedes').Client) => sessions.get(c) !== undefined, othersOf: (c: import('aedes').Client) => sessions.othersOf(c) };
+    qos = createQos({ clock, faults, log, backend, ...(shared ? { shared: { sessions: shared, peers } } : {}), ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
+    const credentials = apiCredentials(registry, options);
     mq = options.cluster ? await clusterEmitter(options.redisUrl!) : undefined;
     const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
     let attach: ((client: import('aedes').Client) => void) | undefined;

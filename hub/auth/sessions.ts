@@ -86,6 +86,11 @@ export class Sessions {
     }
   }
 
+  /** In a cluster: the other workers a device (or the gateway of a sub-device) is connected to. */
+  elsewhere(productId: string, deviceName: string): string[] {
+    return (this.presence?.holders(productId, deviceName) ?? []).filter((w) => w !== this.bus.workerId);
+  }
+
   get(client: Client | null): DeviceSession | undefined {
     return client ? this.byClient.get(client) : undefined;
   }

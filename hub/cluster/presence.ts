@@ -20,6 +20,7 @@ export class Presence {
       offline: db.prepare('DELETE FROM presence WHERE product_id = ? AND device_name = ? AND worker = ?'),
       isOnline: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM presence WHERE product_id = ? AND device_name = ? LIMIT 1'),
       clear: db.prepare('DELETE FROM presence WHERE worker = ?'),
+      holders: db.prepare<[string, string], { worker: string }>('SELECT worker FROM presence WHERE product_id = ? AND device_name = ?'),
     };
     this.clear();
   }
@@ -34,6 +35,11 @@ export class Presence {
 
   isOnline(productId: string, deviceName: string): boolean {
     return this.st.isOnline.get(productId, deviceName) !== undefined;
+  }
+
+  /** The workers holding a connection of the device (or, for a sub-device, of its gateway). */
+  holders(productId: string, deviceName: string): string[] {
+    return this.st.holders.all(productId, deviceName).map((r) => r.worker);
   }
 
   /** Forgets every device this worker held (at start: its predecessor's; at stop: its own). */

@@ -8,7 +8,7 @@ import { encodedPacketSize } from '../../acl/publish.js';
 import { covers, levels } from '../../acl/topics.js';
 import { MAX_PUBLISH_PACKET_BYTES, MAX_STORED_MESSAGES, MAX_TOPIC_BYTES } from '../../limits.js';
 import { qosOf } from '../../qos/index.js';
-import type { HubService } from '../types.js';
+import type { HubService, ServiceContext } from '../types.js';
 
 /** Topic naming rule of the action (protocol.md Appendix A PublishMessage). */
 const TOPIC_SUFFIX = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -52,15 +52,22 @@ export const PublishMessage: Action = {
 
     const broker = ctx.hub.broker;
     const clientId = productId + deviceName;
-    // a sub-device online through its gateway is reached on the gateway's connection (GW-012)
-    const client = (broker as unknown as { clients: Record<string, ClientView | undefined> }).clients[clientId] ?? (ctx.sessions.proxyClient(productId, deviceName) as ClientView | undefined);
-    const t = levels(topic);
+    const client = localClient(ctx.hub, productId, deviceName);
+    if (!client && ctx.hub.bus.clustered) {
+      // In a cluster the device may be connected to another worker: that worker says whether it is subscribed.
+      const answer = await askHolders(ctx.hub, productId, deviceName, topic);
+      if (answer === 'unsubscribed') throw fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
+      if (answer === 'subscribed') {
+        await ctx.hub.publish(topic, payload, qos);
+        return {};
+      }
+    }
     // Online from the CONNACK on: Aedes sets client.connected only after replaying the stored queue, so registration decides.
     if (!ctx.sessions.isOnline(productId, deviceName) || !client || client.closed) {
       const q = qosOf(broker);
       const session = q ? await q.store.session(clientId) : undefined;
       if (qos === 1 && q && session && (await q.store.storesFor(clientId, topic))) {
-        if (q.store.messages(clientId).length >= MAX_STORED_MESSAGES) {
+        if ((await q.store.storedCount(clientId)) >= MAX_STORED_MESSAGES) {
           throw fail('LimitExceeded.OfflineMessageExceedLimit', `device ${deviceName} is offline and already has ${MAX_STORED_MESSAGES} stored QoS 1 messages; this one is not stored`);
         }
         await ctx.hub.publish(topic, payload, 1);
@@ -70,14 +77,44 @@ export const PublishMessage: Action = {
       if (qos === 0 && ctx.hub.faults.has('store-qos0-offline')) await ctx.hub.publish(topic, payload, 0);
       throw fail('FailedOperation.DeviceOffline', `device ${deviceName} is offline${qos === 1 ? ' and has no persistent session subscribed to this topic' : ' (QoS 0 messages are not stored)'}`);
     }
-    const subscribed = Object.keys(client.subscriptions ?? {}).some((f) => covers(levels(f), t));
+    const subscribed = subscribedTo(client, topic);
     if (!subscribed) throw fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
     await ctx.hub.publish(topic, payload, qos);
     return {};
   },
 };
 
+/** The device's connection on this worker (a sub-device online through its gateway: the gateway's, GW-012). */
+function localClient(hub: ServiceContext, productId: string, deviceName: string): ClientView | undefined {
+  const clients = (hub.broker as unknown as { clients: Record<string, ClientView | undefined> }).clients;
+  const client = clients[productId + deviceName] ?? (hub.sessions.proxyClient(productId, deviceName) as ClientView | undefined);
+  return client && !client.closed ? client : undefined;
+}
+
+function subscribedTo(client: ClientView, topic: string): boolean {
+  const t = levels(topic);
+  return Object.keys(client.subscriptions ?? {}).some((f) => covers(levels(f), t));
+}
+
+/** Asks the workers holding the device whether it is subscribed to the topic; 'offline' when none holds it (any more). */
+async function askHolders(hub: ServiceContext, productId: string, deviceName: string, topic: string): Promise<'subscribed' | 'unsubscribed' | 'offline'> {
+  let verdict: 'subscribed' | 'unsubscribed' | 'offline' = 'offline';
+  for (const worker of hub.sessions.elsewhere(productId, deviceName)) {
+    const a = await hub.bus.request(worker, 'publish-check', { productId, deviceName, topic }).catch(() => 'offline');
+    if (a === 'subscribed') return a;
+    if (a === 'unsubscribed') verdict = a;
+  }
+  return verdict;
+}
+
 export const publishService: HubService = {
   name: 'publish',
   actions: { PublishMessage },
+  start(hub) {
+    hub.bus.answer('publish-check', (d) => {
+      const { productId, deviceName, topic } = d as { productId: string; deviceName: string; topic: string };
+      const client = localClient(hub, productId, deviceName);
+      return !client ? 'offline' : subscribedTo(client, topic) ? 'subscribed' : 'unsubscribed';
+    });
+  },
 };
