@@ -1,7 +1,7 @@
 // The reference hub: startHub() wires the registry, the MQTT policy hooks, the broker listeners and the cloud API.
 
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { createAcl } from './acl/index.js';
 import { createConnectPolicy } from './auth/connect.js';
@@ -97,7 +97,11 @@ export interface HubOptions {
    * Run as one worker of a hub cluster (hub/cluster/primary.ts starts them): the registry file is shared with the
    * other workers, and messages, persistent sessions and control events go through Redis. Needs dataFile and redisUrl.
    */
-  cluster?: { workerId: string };
+  cluster?: {
+    workerId: string;
+    /** Ports only this worker serves (MQTT over TCP and the cloud API), so a test or an operator can reach one worker. */
+    direct?: { mqttPort: number; apiPort: number };
+  };
 }
 
 export interface RunningHub {
@@ -267,6 +271,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let qos: Qos | undefined;
   let https: Server | undefined;
   let mq: Awaited<ReturnType<typeof clusterEmitter>> | undefined;
+  let directApi: Server | undefined;
   try {
     // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
     // In a cluster they are shared by the workers in Redis (hub/qos/durable/shared.ts).
@@ -291,6 +296,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       secure: { tlsPort, wssPort, tlsOptions: serverOptions(tlsDeps, true), wssOptions: serverOptions(tlsDeps, false), verify: (s) => verifySecured(s, tlsDeps) },
       host,
       mqttPort,
+      ...(options.cluster?.direct ? { directMqttPort: options.cluster.direct.mqttPort } : {}),
       wsPort,
       hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks, ...(mq ? { mq } : {}) },
       faults,
@@ -314,6 +320,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     }
     api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
+    if (options.cluster?.direct) {
+      // the same handler on a port of this worker's own (closed with the API server's connections at close)
+      const own = createHttpServer((req, res) => api!.emit('request', req, res));
+      directApi = own;
+      await listen(own, options.cluster.direct.apiPort, host, "this worker's own cloud API port");
+    }
     https = createHttpsEndpoint({ plain: api, tlsOptions: serverOptions(tlsDeps, false), faults, log });
     const boundHttpsPort = await listen(https, httpsPort, host, 'the device HTTP endpoints over HTTPS');
     const url = (scheme: string, port: number, path = '') => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
@@ -356,6 +368,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));
           apiServer.closeAllConnections();
+          directApi?.closeAllConnections();
+          directApi?.close();
           const httpsClosed = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
           httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
@@ -378,6 +392,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     if (https?.listening) {
       https.closeAllConnections();
       https.close();
+    }
+    if (directApi?.listening) {
+      directApi.closeAllConnections();
+      directApi.close();
     }
     await broker?.close();
     if (!broker && mq) await new Promise<void>((resolve) => mq!.close(() => resolve())); // Aedes closes its emitter

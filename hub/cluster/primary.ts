@@ -19,6 +19,8 @@ export interface WorkerPlan {
   /** Ports the primary chose for listeners given as 0, so that every worker listens on the same ones. */
   ports: Partial<Record<PortOption, number>>;
   dataFile: string;
+  /** This worker's own MQTT and cloud API ports (no other worker listens there). */
+  direct: { mqttPort: number; apiPort: number };
   /** The hub's options, as given to the primary (functions such as `log` and `now` cannot cross a process boundary). */
   options: SerializableHubOptions;
   /** Log every refusal and connection on stderr, tagged with the worker's index. */
@@ -74,6 +76,8 @@ const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 export interface RunningCluster {
   ready: WorkerReady;
+  /** Each worker's own endpoints, by slot: connections there always reach that worker. */
+  workers: { mqtt: string; api: string }[];
   /** Worker pids by slot (index 0..N-1), as they are now. */
   pids(): number[];
   /** Resolves when a worker slot has given up restarting (the cluster cannot serve as configured). */
@@ -94,6 +98,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // The workers run hub/cluster/worker.ts, whatever program the primary is (the CLI, or hubcheck's embedded launcher).
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], execArgv: ['--import', 'tsx'], silent: false });
   const host = hostname();
+  const listenHost = opts.options.host ?? '127.0.0.1';
+  const direct: WorkerPlan['direct'][] = [];
+  for (let i = 0; i < opts.workers; i++) direct.push({ mqttPort: await freePort(listenHost), apiPort: await freePort(listenHost) });
+  const urlHost = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
   const slots: (Worker | undefined)[] = new Array(opts.workers).fill(undefined);
   const restarts: number[][] = slots.map(() => []);
   let stopping = false;
@@ -101,7 +109,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const failed = new Promise<string>((resolve) => (giveUp = resolve));
 
   const fork = (index: number): Promise<WorkerReady> => {
-    const plan: WorkerPlan = { index, workerId: `${host}:${index}`, ports, dataFile, options: opts.options, verbose: opts.verbose ?? false };
+    const plan: WorkerPlan = { index, workerId: `${host}:${index}`, ports, dataFile, direct: direct[index]!, options: opts.options, verbose: opts.verbose ?? false };
     const worker = cluster.fork({ [PLAN_ENV]: JSON.stringify(plan) });
     slots[index] = worker;
     worker.on('error', (e: Error) => opts.log(`cluster: worker ${index}: ${e.message}`)); // e.g. EPIPE to a dying worker
@@ -110,7 +118,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       worker.on('message', (m: WorkerReady | { type: 'error'; message: string }) => {
         if (m.type === 'ready') {
           clearTimeout(timer);
-          opts.log(`cluster: worker ${index} (pid ${worker.process.pid}) ready`);
+          opts.log(`cluster: worker ${index} (pid ${worker.process.pid}) ready; its own ports: MQTT ${plan.direct.mqttPort}, cloud API ${plan.direct.apiPort}`);
           resolve(m);
         } else if (m.type === 'error') {
           clearTimeout(timer);
@@ -149,7 +157,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     // The first worker creates the registry's credentials and CA; the others start once they exist, together.
     const ready = await fork(0);
     await Promise.all(slots.slice(1).map((_, i) => fork(i + 1)));
-    return { ready, pids: () => slots.map((w) => w?.process.pid ?? 0), failed, stop };
+    const workers = direct.map((d) => ({ mqtt: `mqtt://${urlHost}:${d.mqttPort}`, api: `http://${urlHost}:${d.apiPort}` }));
+    return { ready, workers, pids: () => slots.map((w) => w?.process.pid ?? 0), failed, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -11,7 +11,7 @@ process.on('SIGINT', () => {});
 const log = plan.verbose ? (line: string) => process.stderr.write(`[worker ${plan.index}] ${line}\n`) : undefined;
 let hub;
 try {
-  hub = await startHub({ ...plan.options, ...plan.ports, dataFile: plan.dataFile, cluster: { workerId: plan.workerId }, ...(log ? { log } : {}) });
+  hub = await startHub({ ...plan.options, ...plan.ports, dataFile: plan.dataFile, cluster: { workerId: plan.workerId, direct: plan.direct }, ...(log ? { log } : {}) });
 } catch (e) {
   process.send({ type: 'error', message: (e as Error).message });
   process.disconnect();
