@@ -40,6 +40,15 @@ describe('runHubCli', () => {
     expect(() => parseHubArgs(['--max-subscriptions', '0'], {})).toThrow(/--max-subscriptions must be a whole number from 1/);
   });
 
+  test('--workers N needs --redis, and N is 1 to 64', () => {
+    expect(parseHubArgs(['--workers', '3', '--redis', 'redis://127.0.0.1:6379/2'], {}).workers).toBe(3);
+    expect(parseHubArgs([], { HUB_WORKERS: '2', HUB_REDIS: 'redis://127.0.0.1:6379/0' }).workers).toBe(2);
+    expect(parseHubArgs([], {}).workers).toBe(1);
+    expect(() => parseHubArgs(['--workers', '2'], {})).toThrow(/--workers 2 needs --redis URL: the workers share persistent sessions and message routing through Redis/);
+    expect(() => parseHubArgs(['--workers', '0', '--redis', 'redis://x'], {})).toThrow(/--workers must be a number of worker processes from 1 to 64 \(got "0"\)/);
+    expect(() => parseHubArgs(['--workers', '65', '--redis', 'redis://x'], {})).toThrow(/from 1 to 64/);
+  });
+
   test('starts, prints endpoints and credentials, stops when told', async () => {
     let stop!: () => void;
     const t = io(new Promise<void>((r) => (stop = r)));

@@ -4,6 +4,7 @@
 // of disabled devices, the shadow, and kill -9 of a worker costing only its own connections and no acknowledged message.
 
 import { describe, expect, test } from 'vitest';
+import { hubcheck } from '../cli/helpers.js';
 import { api, callApi, connectDevice, inbox, provision } from './helpers.js';
 import { SessionClient } from './durable-process.js';
 import { ackedSurviveKillOfWorker } from './cluster-scenarios.js';
@@ -81,6 +82,15 @@ describe.skipIf(missing !== undefined)('a 2-worker hub cluster', () => {
       client.end(true);
     }
   }, 120_000);
+
+  test('a cluster whose Redis cannot be reached stops at start, naming the URL and the fix', async () => {
+    const closed = new URL(redis.url);
+    closed.port = String(Number(closed.port) === 65535 ? 65534 : Number(closed.port) + 1); // nothing listens there
+    const r = await hubcheck(['hub', '--workers', '2', '--redis', closed.href, '--mqtt-port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--api-port', '0', '--https-port', '0'], 60_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--redis ${closed.href}: cannot reach Redis`);
+    expect(r.stderr).toContain('start redis-server there or give the right URL');
+  }, 60_000);
 
   test('kill -9 of one worker during a QoS 1 run costs only its own connections and no acknowledged message', async () => {
     const c = await start();
