@@ -46,6 +46,10 @@ const USAGE = `usage: hubcheck hub [options]
   --workers N          run N hub processes on the same ports, sharing the registry (--data, or a temporary file),
                        and the sessions and message routing (--redis, required); one Redis database per cluster
                        (default 1; env HUB_WORKERS)
+  --cluster-worker NAME
+                       run this one process as a worker of a cluster of separately started hubs (e.g. containers)
+                       sharing --data (a file on a volume all of them mount) and --redis; NAME must be unique and
+                       stable across restarts of the same worker, e.g. the container's hostname (env HUB_CLUSTER_WORKER)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
   --fault NAME         break one behaviour on purpose; repeatable (env HUB_FAULTS, comma-separated)
@@ -168,6 +172,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   let help = false;
   let verbose = false;
   let workers = env['HUB_WORKERS'] ? workerCount('HUB_WORKERS', env['HUB_WORKERS']) : 1;
+  let clusterWorker = env['HUB_CLUSTER_WORKER'] || undefined;
   let targetFile: string | undefined;
   let caFile: string | undefined;
   let caCert = env['HUB_CA_CERT'] ? readPem('HUB_CA_CERT', env['HUB_CA_CERT']) : undefined;
@@ -214,6 +219,7 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--api-rate': rateFlags.push(value()); break;
       case '--verbose': verbose = true; break;
       case '--workers': workers = workerCount(flag, value()); break;
+      case '--cluster-worker': clusterWorker = value(); break;
       case '--target-file': targetFile = value(); break;
       case '--help': case '-h': help = true; break;
       default: throw new UsageError(`unknown option ${arg}; run with --help to see the options`);
@@ -230,6 +236,12 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('--ca-cert and --ca-key must be given together (or neither, to use the hub\'s own CA)');
   if (caCert !== undefined && caKey !== undefined) options.tls = { caCert, caKey };
   if (tlsHostnames.length) options.tlsHostnames = tlsHostnames;
+  if (clusterWorker !== undefined) {
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(clusterWorker)) throw new UsageError(`--cluster-worker must be 1-64 letters, digits or . _ : - (got "${clusterWorker}"), e.g. the container's hostname`);
+    if (workers > 1) throw new UsageError('--cluster-worker and --workers do not go together: --workers starts its own workers; --cluster-worker is one worker started on its own');
+    if (options.redisUrl === undefined || !options.dataFile) throw new UsageError(`--cluster-worker ${clusterWorker} needs --redis URL and --data FILE: the workers share sessions and routing through Redis and the registry through one file`);
+    options.cluster = { workerId: clusterWorker };
+  }
   if (workers > 1 && options.redisUrl === undefined) throw new UsageError(`--workers ${workers} needs --redis URL: the workers share persistent sessions and message routing through Redis (e.g. --redis redis://127.0.0.1:6379/0)`);
   return { options, help, verbose, workers, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}), ...(printHosts.length ? { printHosts } : {}) };
 }
@@ -333,7 +345,7 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
       return 1;
     }
   }
-  out(`reference hub running${parsed.workers > 1 ? ` as ${parsed.workers} workers` : ''} (faults: ${hub.faults.join(', ') || 'none'})`);
+  out(`reference hub running${parsed.workers > 1 ? ` as ${parsed.workers} workers` : parsed.options.cluster ? ` as cluster worker ${parsed.options.cluster.workerId}` : ''} (faults: ${hub.faults.join(', ') || 'none'})`);
   out(`  MQTT       ${hub.endpoints.mqtt}`);
   out(`  WebSocket  ${hub.endpoints.ws}`);
   out(`  MQTT/TLS   ${hub.endpoints.mqtts}  (server certificate, TLS-PSK, client certificates)`);

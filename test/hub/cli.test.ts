@@ -49,6 +49,15 @@ describe('runHubCli', () => {
     expect(() => parseHubArgs(['--workers', '65', '--redis', 'redis://x'], {})).toThrow(/from 1 to 64/);
   });
 
+  test('--cluster-worker NAME joins a cluster of separately started hubs, with --redis and --data', () => {
+    const p = parseHubArgs(['--cluster-worker', 'hub-1', '--redis', 'redis://redis:6379/0', '--data', '/data/registry.sqlite'], {});
+    expect(p.options.cluster).toEqual({ workerId: 'hub-1' });
+    expect(parseHubArgs([], { HUB_CLUSTER_WORKER: 'c0ffee', HUB_REDIS: 'redis://r/0', HUB_DATA: '/d/r.db' }).options.cluster).toEqual({ workerId: 'c0ffee' });
+    expect(() => parseHubArgs(['--cluster-worker', 'hub-1', '--redis', 'redis://r/0'], {})).toThrow(/needs --redis URL and --data FILE/);
+    expect(() => parseHubArgs(['--cluster-worker', 'a b', '--redis', 'redis://r/0', '--data', 'x'], {})).toThrow(/--cluster-worker must be 1-64 letters/);
+    expect(() => parseHubArgs(['--cluster-worker', 'w', '--workers', '2', '--redis', 'redis://r/0', '--data', 'x'], {})).toThrow(/do not go together/);
+  });
+
   test('starts, prints endpoints and credentials, stops when told', async () => {
     let stop!: () => void;
     const t = io(new Promise<void>((r) => (stop = r)));

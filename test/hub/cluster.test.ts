@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { hubcheck } from '../cli/helpers.js';
 import { api, callApi, connectDevice, inbox, provision } from './helpers.js';
-import { SessionClient } from './durable-process.js';
+import path from 'node:path';
+import { SessionClient, useHubChildren } from './durable-process.js';
 import { ackedSurviveKillOfWorker } from './cluster-scenarios.js';
 import { startClusterChild, type ClusterChild } from './cluster-process.js';
 import { redisMissing, usePrivateRedis } from './redis-server.js';
@@ -20,6 +21,7 @@ const PAIRS = [[0, 1], [1, 0]] as const;
 
 describe.skipIf(missing !== undefined)('a 2-worker hub cluster', () => {
   const redis = usePrivateRedis();
+  const { start: startHub, tempDir } = useHubChildren(['--offline-pace', '0']);
   let db = 0;
   const start = async (): Promise<ClusterChild> => startClusterChild(redis.url.replace(/\/0$/, `/${++db}`), 2, ['--offline-pace', '0', '--test-clock']);
 
@@ -81,6 +83,23 @@ describe.skipIf(missing !== undefined)('a 2-worker hub cluster', () => {
       await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error(`the device on worker ${a} was not disconnected`)), 5000))]);
       client.end(true);
     }
+  }, 120_000);
+
+  test('hubs started separately with --cluster-worker (as containers are) share sessions, routing and disconnects', async () => {
+    const url = redis.url.replace(/\/0$/, `/${++db}`);
+    const file = path.join(tempDir(), 'registry.sqlite'); // on a volume every container mounts
+    const a = await startHub(file, ['--cluster-worker', 'hub-a', '--redis', url]);
+    const b = await startHub(file, ['--cluster-worker', 'hub-b', '--redis', url]);
+    expect(b.hub.credentials, 'one registry: the second hub serves the credentials the first created').toEqual(a.hub.credentials);
+    const [d] = await provision(a.hub, ['dev']);
+    const s1 = await SessionClient.open(a.hub, d!, { autoAck: true });
+    await s1.subscribe(topicOf(d!), 1, 10);
+    expect((await callApi(b.hub, 'PublishMessage', { ProductId: d!.productId, DeviceName: d!.deviceName, Topic: topicOf(d!), Payload: 'via-b', Qos: 1 })).Response.Error).toBeUndefined();
+    expect(await s1.pump(() => s1.deliveries.some((m) => m.payload === 'via-b'), 5000), 'published through hub b, delivered by hub a').toBe(true);
+    const s2 = await SessionClient.open(b.hub, d!, { autoAck: true });
+    expect(s2.sessionPresent).toBe(true);
+    expect(await s1.pump(() => s1.closed, 5000), 'the login on hub b closes the connection on hub a').toBe(true);
+    await s2.disconnect();
   }, 120_000);
 
   test('a cluster whose Redis cannot be reached stops at start, naming the URL and the fix', async () => {
