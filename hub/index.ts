@@ -302,7 +302,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       },
       log,
     });
-    const bus = options.cluster ? clusterBus(broker.broker, options.cluster.workerId, log) : soloBus;
+    const bus = options.cluster ? clusterBus(broker.broker, options.cluster.workerId, log) : soloBus();
     sessions.joinCluster(bus);
     const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, bus, log });
     for (const service of SERVICES) {
