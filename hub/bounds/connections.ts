@@ -58,7 +58,16 @@ export function createConnectionGuard(bounds: ConnectionBounds, faults: Faults, 
     admit(socket, rawAddress) {
       const address = rawAddress.replace(/^::ffff:/, '');
       // counted first, then judged: two workers of a cluster admitting at once cannot both take the last place
-      const counts = tally.add(address);
+      let counts: { total: number; here: number };
+      try {
+        counts = tally.add(address);
+      } catch (err) {
+        // a cluster's shared registry file that cannot be written (locked past its busy timeout): the bound cannot be
+        // judged, so the connection is refused rather than held uncounted; the worker keeps running
+        log(`mqtt: refusing a connection from ${address}: the connection counts cannot be updated (${(err as Error).message})`);
+        socket.destroy();
+        return false;
+      }
       if (!faults.has('no-connection-cap')) {
         let refusal: string | undefined;
         if (counts.total > bounds.maxConnections) refusal = `${counts.total - 1} connections are open, the most the hub holds`; // LIM-014
