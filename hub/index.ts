@@ -13,6 +13,8 @@ import { listen, startBroker, type RunningBroker } from './broker.js';
 import { FAULTS, parseFaults } from './faults.js';
 import { DEFAULT_PACKET_CAPS } from './bounds/packet-gate.js';
 import { rateLimitActions } from './bounds/rates.js';
+import { sharedTally } from './bounds/shared-connections.js';
+import { redisBuckets } from './bounds/shared-rates.js';
 import {
   DEFAULT_API_RATES, DEFAULT_CONNECT_DEADLINE_MS, DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE, DEFAULT_PRODUCTS_PER_ACCOUNT,
@@ -251,6 +253,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const clustered = options.cluster !== undefined;
   if (clustered && (!options.dataFile || options.redisUrl === undefined)) throw new Error('a cluster worker needs dataFile (the shared registry) and redisUrl (sessions and routing)');
   const registry = openRegistry(options.dataFile, clustered);
+  // LIM-014: a cluster's connections are counted across its workers, in the shared registry file
+  const tally = options.cluster ? sharedTally(registry.db, options.cluster.workerId) : undefined;
+  const connectionBounds = { ...bounds.connections, ...(tally ? { tally } : {}) };
   // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
   // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
   const savedOffset = Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0);
@@ -300,7 +305,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       wsPort,
       hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks, ...(mq ? { mq } : {}) },
       faults,
-      bounds,
+      bounds: { ...bounds, connections: connectionBounds },
       install: (b) => {
         attach = acl.install(b);
         return qos!.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
@@ -311,14 +316,14 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       },
       log,
     });
-    const bus = options.cluster ? clusterBus(broker.broker, options.cluster.workerId, log) : soloBus;
+    const bus = options.cluster ? clusterBus(broker.broker, options.cluster.workerId, log) : soloBus();
     sessions.joinCluster(bus);
     const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, bus, log });
     for (const service of SERVICES) {
       await service.start?.(hub);
       started.push(service);
     }
-    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults) });
+    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults, ...(mq ? [redisBuckets(mq.pubConn, log)] : [])) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
     if (options.cluster?.direct) {
       // the same handler on a port of this worker's own (closed with the API server's connections at close)
@@ -378,6 +383,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           await apiClosed;
           await httpsClosed;
           presence?.clear();
+          tally?.clear();
           registry.close();
         })();
         return closing;

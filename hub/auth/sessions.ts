@@ -25,7 +25,7 @@ export const deviceKey = (productId: string, deviceName: string) => `${productId
 export class Sessions {
   private readonly byClient = new WeakMap<Client, DeviceSession>();
   private readonly byId = new Map<string, Set<Client>>();
-  private bus: ClusterBus = soloBus;
+  private bus: ClusterBus = soloBus();
 
   /** `presence`: the cluster's record of devices online on other workers (absent outside a cluster). */
   constructor(
@@ -86,11 +86,6 @@ export class Sessions {
     }
   }
 
-  /** In a cluster: the other workers a device (or the gateway of a sub-device) is connected to. */
-  elsewhere(productId: string, deviceName: string): string[] {
-    return (this.presence?.holders(productId, deviceName) ?? []).filter((w) => w !== this.bus.workerId);
-  }
-
   get(client: Client | null): DeviceSession | undefined {
     return client ? this.byClient.get(client) : undefined;
   }
@@ -109,6 +104,14 @@ export class Sessions {
 
   isOnline(productId: string, deviceName: string): boolean {
     return (this.byId.get(productId + deviceName)?.size ?? 0) > 0 || this.proxiedBy.has(deviceKey(productId, deviceName)) || (this.presence?.isOnline(productId, deviceName) ?? false);
+  }
+
+  /**
+   * The workers of a cluster holding a connection of the device (`productId` alone: of any device of the product; none:
+   * of any device), to ask about it; empty outside a cluster.
+   */
+  holders(productId?: string, deviceName?: string): string[] {
+    return this.presence?.workers(productId, deviceName) ?? [];
   }
 
   // ---- sub-devices online through a gateway's connection (hub/services/gateway)

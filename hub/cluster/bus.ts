@@ -3,8 +3,11 @@
 // device topics, and device publishes pass the ACL before they reach the emitter.
 
 import type { Aedes } from 'aedes';
+import { randomUUID } from 'node:crypto';
 
 const PREFIX = '$hubcheck/cluster/';
+/** How long a question waits for a worker that does not answer (killed, or stuck) before it counts as no answer. */
+export const ASK_TIMEOUT_MS = 2000;
 
 export interface ClusterBus {
   /** This process' worker id ('' outside a cluster). */
@@ -15,76 +18,102 @@ export interface ClusterBus {
   send(event: string, data: unknown): void;
   /** Handles an event sent by another worker. */
   on(event: string, handler: (data: unknown, from: string) => void): void;
-  /** Asks one worker and resolves to its answer; rejects when it does not answer within timeoutMs (it may be dead). */
-  request(worker: string, event: string, data: unknown, timeoutMs?: number): Promise<unknown>;
-  /** Answers the requests of other workers for `event`. */
-  answer(event: string, handler: (data: unknown) => unknown): void;
+  /**
+   * Asks the named workers (this one included, answered in-process) a question; resolves with the answers by worker
+   * once all have answered, leaving out those that did not answer within `timeoutMs` (a worker that died).
+   */
+  ask(workers: readonly string[], question: string, data: unknown, timeoutMs?: number): Promise<Map<string, unknown>>;
+  /** Answers a question from any worker (this one's own too). */
+  answer(question: string, handler: (data: unknown) => unknown): void;
 }
 
-/** The bus of a process that is not part of a cluster: nothing to tell, nobody to hear. */
-export const soloBus: ClusterBus = {
-  workerId: '',
-  clustered: false,
-  send: () => {},
-  on: () => {},
-  request: () => Promise.reject(new Error('not in a cluster')),
-  answer: () => {},
-};
+/** The bus of a process that is not part of a cluster: nothing to tell, nobody to hear, only itself to ask. */
+export function soloBus(): ClusterBus {
+  const answers = new Map<string, (data: unknown) => unknown>();
+  return {
+    workerId: '',
+    clustered: false,
+    send: () => {},
+    on: () => {},
+    async ask(workers, question, data) {
+      const handler = answers.get(question);
+      return new Map(workers.includes('') && handler ? [['', await handler(data)]] : []);
+    },
+    answer: (question, handler) => void answers.set(question, handler),
+  };
+}
 
-const REQUEST_TIMEOUT_MS = 2000;
+interface Waiting {
+  answers: Map<string, unknown>;
+  left: Set<string>;
+  done(): void;
+}
 
 export function clusterBus(broker: Aedes, workerId: string, log: (line: string) => void): ClusterBus {
   const mq = (broker as unknown as { mq: import('mqemitter').MQEmitter }).mq;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  let nextId = 1;
-  const bus: ClusterBus = {
+  const answers = new Map<string, (data: unknown) => unknown>();
+  const waiting = new Map<string, Waiting>();
+  const emit = (topic: string, body: unknown) =>
+    mq.emit({ topic: PREFIX + topic, payload: JSON.stringify(body) }, (err) => {
+      if (err) log(`cluster: cannot send ${topic}: ${err.message}`);
+    });
+  const listen = (topic: string, handler: (body: Record<string, unknown>) => void | Promise<void>) =>
+    mq.on(PREFIX + topic, (message, done) => {
+      done();
+      (async () => handler(JSON.parse(String(message['payload'])) as Record<string, unknown>))().catch((e: Error) => log(`cluster: ${topic} not handled: ${e.message}`));
+    });
+  // Answers to this worker's questions come on a topic of its own.
+  listen(`reply/${workerId}`, (body) => {
+    const w = waiting.get(body['id'] as string);
+    const from = body['from'] as string;
+    if (!w || !w.left.delete(from)) return;
+    w.answers.set(from, body['data']);
+    if (w.left.size === 0) w.done();
+  });
+  const subscribed = new Set<string>();
+  return {
     workerId,
     clustered: true,
-    request(worker, event, data, timeoutMs = REQUEST_TIMEOUT_MS) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error(`worker ${worker} did not answer ${event} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        bus.send(`ask/${event}`, { to: worker, id, data });
-      });
-    },
-    answer(event, handler) {
-      bus.on(`ask/${event}`, (d, from) => {
-        const { to, id, data } = d as { to: string; id: number; data: unknown };
-        if (to !== workerId) return;
-        void Promise.resolve()
-          .then(() => handler(data))
-          .then((value) => bus.send('reply', { to: from, id, value }), (e: Error) => bus.send('reply', { to: from, id, error: e.message }));
-      });
-    },
     send(event, data) {
-      mq.emit({ topic: PREFIX + event, payload: JSON.stringify({ from: workerId, data }) }, (err) => {
-        if (err) log(`cluster: cannot send ${event}: ${err.message}`);
-      });
+      emit(event, { from: workerId, data });
     },
     on(event, handler) {
-      mq.on(PREFIX + event, (message, done) => {
-        try {
-          const { from, data } = JSON.parse(String(message['payload'])) as { from: string; data: unknown };
-          if (from !== workerId) handler(data, from);
-        } catch (e) {
-          log(`cluster: event ${event} not handled: ${(e as Error).message}`);
-        }
-        done();
+      listen(event, (body) => {
+        if (body['from'] !== workerId) handler(body['data'], body['from'] as string);
+      });
+    },
+    answer(question, handler) {
+      answers.set(question, handler);
+      if (subscribed.has(question)) return;
+      subscribed.add(question);
+      listen(`ask/${question}`, async (body) => {
+        if (!(body['to'] as string[]).includes(workerId) || body['from'] === workerId) return;
+        const data = await answers.get(question)!(body['data']);
+        emit(`reply/${String(body['from'])}`, { id: body['id'], from: workerId, data });
+      });
+    },
+    ask(workers, question, data, timeoutMs = ASK_TIMEOUT_MS) {
+      const handler = answers.get(question);
+      if (!handler) return Promise.reject(new Error(`cluster: nobody answers ${question} on this worker (answer() was not called)`));
+      const others = new Set(workers.filter((w) => w !== workerId));
+      return new Promise((resolve) => {
+        const id = randomUUID();
+        let timer: NodeJS.Timeout | undefined;
+        const w: Waiting = { answers: new Map(), left: others, done: () => { clearTimeout(timer); waiting.delete(id); resolve(w.answers); } };
+        (async () => {
+          if (workers.includes(workerId)) w.answers.set(workerId, await handler(data));
+          if (others.size === 0) return w.done();
+          waiting.set(id, w);
+          timer = setTimeout(() => {
+            log(`cluster: no answer to ${question} from ${[...w.left].join(', ')} within ${timeoutMs} ms`);
+            w.done();
+          }, timeoutMs);
+          emit(`ask/${question}`, { id, from: workerId, to: [...others], data });
+        })().catch((e: Error) => {
+          log(`cluster: ${question} not answered here: ${e.message}`);
+          w.done();
+        });
       });
     },
   };
-  bus.on('reply', (d) => {
-    const { to, id, value, error } = d as { to: string; id: number; value?: unknown; error?: string };
-    const p = to === workerId ? pending.get(id) : undefined;
-    if (!p) return;
-    pending.delete(id);
-    clearTimeout(p.timer);
-    if (error !== undefined) p.reject(new Error(error));
-    else p.resolve(value);
-  });
-  return bus;
 }

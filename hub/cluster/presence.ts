@@ -20,7 +20,9 @@ export class Presence {
       offline: db.prepare('DELETE FROM presence WHERE product_id = ? AND device_name = ? AND worker = ?'),
       isOnline: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM presence WHERE product_id = ? AND device_name = ? LIMIT 1'),
       clear: db.prepare('DELETE FROM presence WHERE worker = ?'),
-      holders: db.prepare<[string, string], { worker: string }>('SELECT worker FROM presence WHERE product_id = ? AND device_name = ?'),
+      ofDevice: db.prepare<[string, string], { worker: string }>('SELECT worker FROM presence WHERE product_id = ? AND device_name = ?'),
+      ofProduct: db.prepare<[string], { worker: string }>('SELECT DISTINCT worker FROM presence WHERE product_id = ?'),
+      ofAll: db.prepare<[], { worker: string }>('SELECT DISTINCT worker FROM presence'),
     };
     this.clear();
   }
@@ -37,9 +39,10 @@ export class Presence {
     return this.st.isOnline.get(productId, deviceName) !== undefined;
   }
 
-  /** The workers holding a connection of the device (or, for a sub-device, of its gateway). */
-  holders(productId: string, deviceName: string): string[] {
-    return this.st.holders.all(productId, deviceName).map((r) => r.worker);
+  /** Workers holding a connection of the device, of any device of the product, or of any device at all. */
+  workers(productId?: string, deviceName?: string): string[] {
+    const rows = productId === undefined ? this.st.ofAll.all() : deviceName === undefined ? this.st.ofProduct.all(productId) : this.st.ofDevice.all(productId, deviceName);
+    return rows.map((r) => r.worker);
   }
 
   /** Forgets every device this worker held (at start: its predecessor's; at stop: its own). */

@@ -5,10 +5,13 @@ import { ApiError, invalid } from '../../api/errors.js';
 import type { Action } from '../../api/context.js';
 import { DEVICE_NAME, PRODUCT_ID, optInt, optString, reqString } from '../../api/params.js';
 import { encodedPacketSize } from '../../acl/publish.js';
-import { covers, levels } from '../../acl/topics.js';
 import { MAX_PUBLISH_PACKET_BYTES, MAX_STORED_MESSAGES, MAX_TOPIC_BYTES } from '../../limits.js';
 import { qosOf } from '../../qos/index.js';
-import type { HubService, ServiceContext } from '../types.js';
+import { answerSubscribed, coversTopic, localClient, subscribedElsewhere } from '../reach.js';
+import type { HubService } from '../types.js';
+
+/** The bus question a worker asks the one holding the device (hub/services/reach.ts). */
+const SUBSCRIBED = 'publish-subscribed';
 
 /** Topic naming rule of the action (protocol.md Appendix A PublishMessage). */
 const TOPIC_SUFFIX = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -17,8 +20,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function fail(code: string, message: string): ApiError {
   return new ApiError(code, message);
 }
-
-interface ClientView { closed?: boolean; subscriptions?: Record<string, { qos: number }> }
 
 export const PublishMessage: Action = {
   params: ['Topic', 'Payload', 'ProductId', 'DeviceName', 'Qos', 'PayloadEncoding'],
@@ -52,15 +53,17 @@ export const PublishMessage: Action = {
 
     const broker = ctx.hub.broker;
     const clientId = productId + deviceName;
-    const client = localClient(ctx.hub, productId, deviceName);
-    if (!client && ctx.hub.bus.clustered) {
-      // In a cluster the device may be connected to another worker: that worker says whether it is subscribed.
-      const answer = await askHolders(ctx.hub, productId, deviceName, topic);
-      if (answer === 'unsubscribed') throw fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
-      if (answer === 'subscribed') {
+    // a sub-device online through its gateway is reached on the gateway's connection (GW-012)
+    const client = localClient(ctx.hub, productId, deviceName, true);
+    if ((!client || client.closed) && ctx.hub.bus.clustered && ctx.sessions.isOnline(productId, deviceName)) {
+      // online on another worker of the cluster: that worker knows the connection's subscriptions
+      const subscribed = await subscribedElsewhere(ctx.hub, SUBSCRIBED, productId, deviceName, topic);
+      if (subscribed === false) throw noSubscription(deviceName, topic);
+      if (subscribed) {
         await ctx.hub.publish(topic, payload, qos);
         return {};
       }
+      // no worker holds a connection after all: the device is offline, as below
     }
     // Online from the CONNACK on: Aedes sets client.connected only after replaying the stored queue, so registration decides.
     if (!ctx.sessions.isOnline(productId, deviceName) || !client || client.closed) {
@@ -77,44 +80,19 @@ export const PublishMessage: Action = {
       if (qos === 0 && ctx.hub.faults.has('store-qos0-offline')) await ctx.hub.publish(topic, payload, 0);
       throw fail('FailedOperation.DeviceOffline', `device ${deviceName} is offline${qos === 1 ? ' and has no persistent session subscribed to this topic' : ' (QoS 0 messages are not stored)'}`);
     }
-    const subscribed = subscribedTo(client, topic);
-    if (!subscribed) throw fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
+    if (!coversTopic(client, topic)) throw noSubscription(deviceName, topic);
     await ctx.hub.publish(topic, payload, qos);
     return {};
   },
 };
 
-/** The device's connection on this worker (a sub-device online through its gateway: the gateway's, GW-012). */
-function localClient(hub: ServiceContext, productId: string, deviceName: string): ClientView | undefined {
-  const clients = (hub.broker as unknown as { clients: Record<string, ClientView | undefined> }).clients;
-  const client = clients[productId + deviceName] ?? (hub.sessions.proxyClient(productId, deviceName) as ClientView | undefined);
-  return client && !client.closed ? client : undefined;
-}
-
-function subscribedTo(client: ClientView, topic: string): boolean {
-  const t = levels(topic);
-  return Object.keys(client.subscriptions ?? {}).some((f) => covers(levels(f), t));
-}
-
-/** Asks the workers holding the device whether it is subscribed to the topic; 'offline' when none holds it (any more). */
-async function askHolders(hub: ServiceContext, productId: string, deviceName: string, topic: string): Promise<'subscribed' | 'unsubscribed' | 'offline'> {
-  let verdict: 'subscribed' | 'unsubscribed' | 'offline' = 'offline';
-  for (const worker of hub.sessions.elsewhere(productId, deviceName)) {
-    const a = await hub.bus.request(worker, 'publish-check', { productId, deviceName, topic }).catch(() => 'offline');
-    if (a === 'subscribed') return a;
-    if (a === 'unsubscribed') verdict = a;
-  }
-  return verdict;
-}
+const noSubscription = (deviceName: string, topic: string) => fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
 
 export const publishService: HubService = {
   name: 'publish',
   actions: { PublishMessage },
-  start(hub) {
-    hub.bus.answer('publish-check', (d) => {
-      const { productId, deviceName, topic } = d as { productId: string; deviceName: string; topic: string };
-      const client = localClient(hub, productId, deviceName);
-      return !client ? 'offline' : subscribedTo(client, topic) ? 'subscribed' : 'unsubscribed';
-    });
+  start(ctx) {
+    // Aedes' client.closed: a connection being torn down counts as gone, as in PublishMessage itself
+    if (ctx.bus.clustered) answerSubscribed(ctx, SUBSCRIBED, true, (c) => !c.closed);
   },
 };
