@@ -46,8 +46,12 @@ export interface ServiceContext {
   log(line: string): void;
   /** Publishes from the hub itself (server-originated: deltas, OTA commands, RRPC requests...). */
   publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
-  /** Calls `handler` for every permitted device PUBLISH whose topic matches the MQTT filter. */
-  onDevicePublish(filter: string, handler: (message: DeviceMessage) => void): void;
+  /**
+   * Calls `handler` for every permitted device PUBLISH whose topic matches the MQTT filter. `holdAck`: the message's
+   * broker.publish (and so a durable hub's PUBACK, and the publisher's next packet) waits for the promise the handler
+   * returns, for outputs that must be routed before anything the publisher does next.
+   */
+  onDevicePublish(filter: string, handler: (message: DeviceMessage) => void | Promise<unknown>, options?: { holdAck?: boolean }): void;
   /**
    * Publishes on behalf of a device that is not publishing over MQTT (the HTTP gateway): delivered to
    * subscribers like its MQTT PUBLISH would be, and seen by onDevicePublish handlers. The caller has

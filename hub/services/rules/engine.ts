@@ -20,10 +20,14 @@ export class RulesEngine {
     this.store = new RuleStore(ctx.registry, ctx.bus.clustered, ctx.log);
   }
 
-  /** Runs every matching enabled rule on one message, in creation order, synchronously up to the actions' sends. */
-  process(message: { topic: string; payload: Buffer; qos: 0 | 1; productId: string; deviceName: string }): void {
+  /**
+   * Runs every matching enabled rule on one message, in creation order, synchronously up to the actions' sends;
+   * resolves when its republishes are routed (undefined when there are none). Failures are logged, not thrown.
+   */
+  process(message: { topic: string; payload: Buffer; qos: 0 | 1; productId: string; deviceName: string }): Promise<unknown> | undefined {
     const rules = this.store.all();
-    if (rules.size === 0) return;
+    if (rules.size === 0) return undefined;
+    let routed: Promise<unknown>[] | undefined;
     const faults = this.ctx.faults;
     const topic = message.topic.split('/');
     let input: RuleInput | undefined;
@@ -38,11 +42,12 @@ export class RulesEngine {
         this.ctx.log(`rules: ${rule.name} failed on ${message.topic}: ${(err as Error).message}`);
         continue;
       }
-      if (out) this.act(rule, input, out, message.qos);
+      if (out) this.act(rule, input, out, message.qos, (routed ??= []));
     }
+    return routed && routed.length > 0 ? Promise.all(routed) : undefined;
   }
 
-  private act(rule: Rule, input: RuleInput, out: RuleOutput, qos: 0 | 1): void {
+  private act(rule: Rule, input: RuleInput, out: RuleOutput, qos: 0 | 1, routed: Promise<unknown>[]): void {
     for (const action of rule.actions) {
       if (action.kind === 'republish') {
         const topic = republishTopic(action.topic, out, input.topic);
@@ -51,7 +56,7 @@ export class RulesEngine {
           continue;
         }
         const payload = out.kind === 'raw' ? out.value : JSON.stringify(out.value);
-        this.ctx.publish(topic, payload, qos).catch((err: Error) => this.ctx.log(`rules: ${rule.name}: republish to ${topic} failed: ${err.message}`)); // RULE-023
+        routed.push(this.ctx.publish(topic, payload, qos).catch((err: Error) => this.ctx.log(`rules: ${rule.name}: republish to ${topic} failed: ${err.message}`))); // RULE-023
       } else {
         // RULE-027: the §10.5 envelope; binary payloads travel as Base64.
         const envelope = {
