@@ -22,6 +22,8 @@ const WS_PATH = '/mqtt';
 export interface BrokerOptions {
   host: string;
   mqttPort: number;
+  /** One more MQTT-over-TCP port served like mqttPort: a cluster worker's own port, which no other worker shares. */
+  directMqttPort?: number;
   wsPort: number;
   hooks: AedesOptions;
   /** Wires a new Aedes client to the packet gate; throws when Aedes internals are not as expected. */
@@ -157,10 +159,12 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   };
 
   // No Nagle: small QoS 1 packets and their PUBACKs would otherwise wait for delayed ACKs (~40 ms each).
-  const tcp = createNetServer((socket: Socket) => {
+  const onTcp = (socket: Socket) => {
     socket.setNoDelay(true);
     accept(socket);
-  });
+  };
+  const tcp = createNetServer(onTcp);
+  const direct = opts.directMqttPort !== undefined ? createNetServer(onTcp) : undefined;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -218,7 +222,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     });
     https.on('upgrade', upgrade);
   }
-  const servers = [tcp, http, ...(tlsServer && https ? [tlsServer, https] : [])];
+  const servers = [tcp, http, ...(tlsServer && https ? [tlsServer, https] : []), ...(direct ? [direct] : [])];
 
   let mqttPort: number;
   let wsPort: number;
@@ -226,6 +230,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   let wssPort: number | undefined;
   try {
     mqttPort = await listen(tcp, opts.mqttPort, opts.host, 'MQTT');
+    if (direct) await listen(direct, opts.directMqttPort!, opts.host, "this worker's own MQTT port");
     wsPort = await listen(http, opts.wsPort, opts.host, 'MQTT over WebSocket');
     if (tlsServer && https && secure) {
       tlsPort = await listen(tlsServer, secure.tlsPort, opts.host, 'MQTT over TLS');

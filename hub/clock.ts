@@ -25,19 +25,26 @@ export interface ClockOptions {
   offsetMs?: number;
   /** Called after every advance with the new total offset (to keep it). */
   onAdvance?: (offsetMs: number) => void;
+  /**
+   * Where the offset lives when several processes share one clock (the workers of a hub cluster): read on every
+   * use, so an advance made through one worker holds at once on all of them. onAdvance writes it.
+   */
+  readOffset?: () => number;
 }
 
 export function createClock(base: () => number = Date.now, options: ClockOptions = {}): Clock {
-  let offset = options.offsetMs ?? 0;
+  let local = options.offsetMs ?? 0;
+  const read = options.readOffset;
+  const offset = read ? () => read() : () => local;
   return {
     now: () => base(),
     wall: () => base(),
-    advanced: () => base() + offset,
+    advanced: () => base() + offset(),
     advance(ms: number) {
       if (!Number.isFinite(ms) || ms < 0) throw new Error(`the clock only moves forward: advance(${ms}) refused`);
-      offset += ms;
-      options.onAdvance?.(offset);
+      local = offset() + ms;
+      options.onAdvance?.(local);
     },
-    get offsetMs() { return offset; },
+    get offsetMs() { return offset(); },
   };
 }

@@ -1,7 +1,7 @@
 // The reference hub: startHub() wires the registry, the MQTT policy hooks, the broker listeners and the cloud API.
 
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { createAcl } from './acl/index.js';
 import { createConnectPolicy } from './auth/connect.js';
@@ -13,6 +13,8 @@ import { listen, startBroker, type RunningBroker } from './broker.js';
 import { FAULTS, parseFaults } from './faults.js';
 import { DEFAULT_PACKET_CAPS } from './bounds/packet-gate.js';
 import { rateLimitActions } from './bounds/rates.js';
+import { sharedTally } from './bounds/shared-connections.js';
+import { redisBuckets } from './bounds/shared-rates.js';
 import {
   DEFAULT_API_RATES, DEFAULT_CONNECT_DEADLINE_MS, DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE, DEFAULT_PRODUCTS_PER_ACCOUNT,
@@ -22,6 +24,9 @@ import { Registry } from './registry/index.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
 import { checkPaceMs, createQos, type Qos } from './qos/index.js';
+import { clusterBus, soloBus } from './cluster/bus.js';
+import { clusterEmitter } from './cluster/mq.js';
+import { Presence } from './cluster/presence.js';
 import { memoryBackend } from './qos/durable/backend.js';
 import { sqliteBackend } from './qos/durable/sqlite.js';
 import { createServiceContext } from './services/context.js';
@@ -90,6 +95,15 @@ export interface HubOptions {
    * `{}` limits none.
    */
   apiRates?: Record<string, number>;
+  /**
+   * Run as one worker of a hub cluster (hub/cluster/primary.ts starts them): the registry file is shared with the
+   * other workers, and messages, persistent sessions and control events go through Redis. Needs dataFile and redisUrl.
+   */
+  cluster?: {
+    workerId: string;
+    /** Ports only this worker serves (MQTT over TCP and the cloud API), so a test or an operator can reach one worker. */
+    direct?: { mqttPort: number; apiPort: number };
+  };
 }
 
 export interface RunningHub {
@@ -171,13 +185,13 @@ function checkQuota(name: string, value: number | undefined, fallback: number): 
 const CLOCK_OFFSET_KEY = 'clock-offset-ms';
 
 /** The registry (and session) file; one that is not an SQLite database, or cannot be opened, is refused by name. */
-function openRegistry(dataFile: string | undefined): Registry {
+function openRegistry(dataFile: string | undefined, shared: boolean): Registry {
   if (dataFile === undefined) return new Registry(':memory:');
   if (dataFile === '' || dataFile === ':memory:') throw new Error(`dataFile must name a file (got ${JSON.stringify(dataFile)}); leave it out for an in-memory hub`);
   const folder = dirname(resolve(dataFile));
   if (!existsSync(folder)) throw new Error(`--data ${dataFile}: its folder ${folder} does not exist; create it, or give a path in an existing folder`);
   try {
-    return new Registry(dataFile);
+    return new Registry(dataFile, shared);
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
@@ -236,13 +250,20 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const maxSubscriptions = checkCount('maxSubscriptionsPerDevice', options.maxSubscriptionsPerDevice, DEFAULT_MAX_SUBSCRIPTIONS_PER_DEVICE);
   const apiRates = checkRates(options.apiRates);
   checkPaceMs(options.offlinePaceMs); // before any connection to a session backend is opened
-  const registry = openRegistry(options.dataFile);
+  const clustered = options.cluster !== undefined;
+  if (clustered && (!options.dataFile || options.redisUrl === undefined)) throw new Error('a cluster worker needs dataFile (the shared registry) and redisUrl (sessions and routing)');
+  const registry = openRegistry(options.dataFile, clustered);
+  // LIM-014: a cluster's connections are counted across its workers, in the shared registry file
+  const tally = options.cluster ? sharedTally(registry.db, options.cluster.workerId) : undefined;
+  const connectionBounds = { ...bounds.connections, ...(tally ? { tally } : {}) };
   // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
   // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
   const savedOffset = Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0);
   const clock = createClock(options.now ?? Date.now, {
     offsetMs: Number.isFinite(savedOffset) && savedOffset > 0 ? savedOffset : 0,
     ...(options.dataFile ? { onAdvance: (offsetMs: number) => registry.setMeta(CLOCK_OFFSET_KEY, String(offsetMs)) } : {}),
+    // the workers of a cluster share one clock: an advance through any of them holds on all at once
+    ...(clustered ? { readOffset: () => Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0) || 0 } : {}),
   });
   const nowMs = () => clock.wall(); // login expiry, API timestamps, certificates: the clients' time (hub/clock.ts)
   const nowSeconds = () => Math.floor(nowMs() / 1000);
@@ -254,14 +275,21 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let api: Server | undefined;
   let qos: Qos | undefined;
   let https: Server | undefined;
+  let mq: Awaited<ReturnType<typeof clusterEmitter>> | undefined;
+  let directApi: Server | undefined;
   try {
     // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
-    const backend = options.redisUrl !== undefined
-      ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
+    // In a cluster they are shared by the workers in Redis (hub/qos/durable/shared.ts).
+    const shared = options.cluster ? await (await import('./qos/durable/shared.js')).openShared(options.redisUrl!, options.cluster.workerId, log) : undefined;
+    const backend = shared ? memoryBackend
+      : options.redisUrl !== undefined ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
       : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
-    qos = createQos({ clock, faults, log, backend, ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
+    const presence = options.cluster ? new Presence(registry.db, options.cluster.workerId) : undefined;
+    const sessions = new Sessions(registry, nowSeconds, log, presence);
+    const peers = { loggedIn: (c: import('aedes').Client) => sessions.get(c) !== undefined, othersOf: (c: import('aedes').Client) => sessions.othersOf(c) };
+    qos = createQos({ clock, faults, log, backend, ...(shared ? { shared: { sessions: shared, peers } } : {}), ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
-    const sessions = new Sessions(registry, nowSeconds, log);
+    mq = options.cluster ? await clusterEmitter(options.redisUrl!) : undefined;
     const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
     let attach: ((client: import('aedes').Client) => void) | undefined;
     // TLS-019..TLS-021: the SDKs' device domains too, so clients that check the server name accept the hub given its CA.
@@ -273,10 +301,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       secure: { tlsPort, wssPort, tlsOptions: serverOptions(tlsDeps, true), wssOptions: serverOptions(tlsDeps, false), verify: (s) => verifySecured(s, tlsDeps) },
       host,
       mqttPort,
+      ...(options.cluster?.direct ? { directMqttPort: options.cluster.direct.mqttPort } : {}),
       wsPort,
-      hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks },
+      hooks: { ...createConnectPolicy({ registry, sessions, faults, nowMs, log }), ...acl.hooks, ...(mq ? { mq } : {}) },
       faults,
-      bounds,
+      bounds: { ...bounds, connections: connectionBounds },
       install: (b) => {
         attach = acl.install(b);
         return qos!.install(b); // persistent sessions, offline queue, in-flight window (hub/qos/)
@@ -287,13 +316,21 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       },
       log,
     });
-    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, log });
+    const bus = options.cluster ? clusterBus(broker.broker, options.cluster.workerId, log) : soloBus();
+    sessions.joinCluster(bus);
+    const hub = createServiceContext({ broker: broker.broker, registry, sessions, faults, clock, settings, bus, log });
     for (const service of SERVICES) {
       await service.start?.(hub);
       started.push(service);
     }
-    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults) });
+    api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults, ...(mq ? [redisBuckets(mq.pubConn, log)] : [])) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
+    if (options.cluster?.direct) {
+      // the same handler on a port of this worker's own (closed with the API server's connections at close)
+      const own = createHttpServer((req, res) => api!.emit('request', req, res));
+      directApi = own;
+      await listen(own, options.cluster.direct.apiPort, host, "this worker's own cloud API port");
+    }
     https = createHttpsEndpoint({ plain: api, tlsOptions: serverOptions(tlsDeps, false), faults, log });
     const boundHttpsPort = await listen(https, httpsPort, host, 'the device HTTP endpoints over HTTPS');
     const url = (scheme: string, port: number, path = '') => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
@@ -336,6 +373,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         closing ??= (async () => {
           const apiClosed = new Promise<void>((resolve) => apiServer.close(() => resolve()));
           apiServer.closeAllConnections();
+          directApi?.closeAllConnections();
+          directApi?.close();
           const httpsClosed = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
           httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
@@ -343,6 +382,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           await runningQos.close();
           await apiClosed;
           await httpsClosed;
+          presence?.clear();
+          tally?.clear();
           registry.close();
         })();
         return closing;
@@ -358,7 +399,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       https.closeAllConnections();
       https.close();
     }
+    if (directApi?.listening) {
+      directApi.closeAllConnections();
+      directApi.close();
+    }
     await broker?.close();
+    if (!broker && mq) await new Promise<void>((resolve) => mq!.close(() => resolve())); // Aedes closes its emitter
     await qos?.close();
     registry.close();
     throw err;

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeFaults, startHub, type HubOptions } from './index.js';
+import { startCluster, type WorkerReady } from './cluster/primary.js';
 import { isFaultName } from './faults.js';
 import { checkProductId, checkServerName, hostsFileLines, isIpAddress } from './tls/names.js';
 import { checkFirmwareBaseUrl, namesPort } from './services/ota/url.js';
@@ -42,6 +43,13 @@ const USAGE = `usage: hubcheck hub [options]
                        (default: in memory; env HUB_DATA)
   --redis URL          keep the persistent sessions in Redis instead, e.g. redis://127.0.0.1:6379/0 (the registry
                        stays in --data; env HUB_REDIS)
+  --workers N          run N hub processes on the same ports, sharing the registry (--data, or a temporary file),
+                       and the sessions and message routing (--redis, required); one Redis database per cluster
+                       (default 1; env HUB_WORKERS)
+  --cluster-worker NAME
+                       run this one process as a worker of a cluster of separately started hubs (e.g. containers)
+                       sharing --data (a file on a volume all of them mount) and --redis; NAME must be unique and
+                       stable across restarts of the same worker, e.g. the container's hostname (env HUB_CLUSTER_WORKER)
   --secret-id ID       cloud API SecretId (default: generated; env HUB_SECRET_ID)
   --secret-key KEY     cloud API SecretKey (default: generated; env HUB_SECRET_KEY)
   --fault NAME         break one behaviour on purpose; repeatable (env HUB_FAULTS, comma-separated)
@@ -108,6 +116,11 @@ function productId(flag: string, value: string): string {
   }
 }
 
+function workerCount(flag: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`${flag} must be a number of worker processes from 1 to 64 (got "${value}")`);
+  return Number(value);
+}
+
 function redisUrl(flag: string, value: string): string {
   if (!/^rediss?:\/\/[^\s]+$/.test(value)) throw new UsageError(`${flag} must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0 (got "${value}")`);
   return value;
@@ -130,7 +143,7 @@ function readPem(flag: string, file: string): string {
   }
 }
 
-export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; targetFile?: string; caFile?: string; printHosts?: string[] } {
+export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { options: HubOptions; help: boolean; verbose: boolean; workers: number; targetFile?: string; caFile?: string; printHosts?: string[] } {
   const options: HubOptions = {
     host: env['HUB_HOST'] || '127.0.0.1',
     mqttPort: env['HUB_MQTT_PORT'] ? port('HUB_MQTT_PORT', env['HUB_MQTT_PORT']) : 1883,
@@ -158,6 +171,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   const faults = (env['HUB_FAULTS'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   let help = false;
   let verbose = false;
+  let workers = env['HUB_WORKERS'] ? workerCount('HUB_WORKERS', env['HUB_WORKERS']) : 1;
+  let clusterWorker = env['HUB_CLUSTER_WORKER'] || undefined;
   let targetFile: string | undefined;
   let caFile: string | undefined;
   let caCert = env['HUB_CA_CERT'] ? readPem('HUB_CA_CERT', env['HUB_CA_CERT']) : undefined;
@@ -203,6 +218,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--max-subscriptions': options.maxSubscriptionsPerDevice = count(flag, value()); break;
       case '--api-rate': rateFlags.push(value()); break;
       case '--verbose': verbose = true; break;
+      case '--workers': workers = workerCount(flag, value()); break;
+      case '--cluster-worker': clusterWorker = value(); break;
       case '--target-file': targetFile = value(); break;
       case '--help': case '-h': help = true; break;
       default: throw new UsageError(`unknown option ${arg}; run with --help to see the options`);
@@ -219,7 +236,14 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if ((caCert === undefined) !== (caKey === undefined)) throw new UsageError('--ca-cert and --ca-key must be given together (or neither, to use the hub\'s own CA)');
   if (caCert !== undefined && caKey !== undefined) options.tls = { caCert, caKey };
   if (tlsHostnames.length) options.tlsHostnames = tlsHostnames;
-  return { options, help, verbose, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}), ...(printHosts.length ? { printHosts } : {}) };
+  if (clusterWorker !== undefined) {
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(clusterWorker)) throw new UsageError(`--cluster-worker must be 1-64 letters, digits or . _ : - (got "${clusterWorker}"), e.g. the container's hostname`);
+    if (workers > 1) throw new UsageError('--cluster-worker and --workers do not go together: --workers starts its own workers; --cluster-worker is one worker started on its own');
+    if (options.redisUrl === undefined || !options.dataFile) throw new UsageError(`--cluster-worker ${clusterWorker} needs --redis URL and --data FILE: the workers share sessions and routing through Redis and the registry through one file`);
+    options.cluster = { workerId: clusterWorker };
+  }
+  if (workers > 1 && options.redisUrl === undefined) throw new UsageError(`--workers ${workers} needs --redis URL: the workers share persistent sessions and message routing through Redis (e.g. --redis redis://127.0.0.1:6379/0)`);
+  return { options, help, verbose, workers, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}), ...(printHosts.length ? { printHosts } : {}) };
 }
 
 /** A target descriptor (YAML) describing this running hub as an external target. */
@@ -255,6 +279,9 @@ function signals(): Promise<string> {
     process.on('SIGTERM', on);
   });
 }
+
+/** What the banner and the target descriptor say about a running hub (one process, or a cluster's first worker). */
+type Announced = Parameters<typeof targetDescriptor>[0] & { endpoints: WorkerReady['endpoints']; tls: { caCert: string }; firmwareBaseUrl: string };
 
 /** Runs the hub until stopped; resolves to the process exit code (this function never calls process.exit). */
 export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
@@ -296,14 +323,29 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
     }
   }
   const stop = io.stopSignal ?? signals();
-  let hub;
-  try {
-    hub = await startHub({ ...parsed.options, ...(parsed.verbose ? { log: (l: string) => err(l) } : {}) });
-  } catch (e) {
-    err(`hubcheck hub: ${(e as Error).message}`);
-    return 1;
+  let hub: Announced & { close(): Promise<void> };
+  if (parsed.workers > 1) {
+    try {
+      const running = await startCluster({ workers: parsed.workers, options: parsed.options, verbose: parsed.verbose, log: (l) => out(l) });
+      void running.failed.then(async (why) => {
+        err(`hubcheck hub: ${why}; stopping the cluster`);
+        process.exitCode = 1;
+        await running.stop();
+      });
+      hub = { ...running.ready, close: () => running.stop() };
+    } catch (e) {
+      err(`hubcheck hub: ${(e as Error).message}`);
+      return 1;
+    }
+  } else {
+    try {
+      hub = await startHub({ ...parsed.options, ...(parsed.verbose ? { log: (l: string) => err(l) } : {}) });
+    } catch (e) {
+      err(`hubcheck hub: ${(e as Error).message}`);
+      return 1;
+    }
   }
-  out(`reference hub running (faults: ${hub.faults.join(', ') || 'none'})`);
+  out(`reference hub running${parsed.workers > 1 ? ` as ${parsed.workers} workers` : parsed.options.cluster ? ` as cluster worker ${parsed.options.cluster.workerId}` : ''} (faults: ${hub.faults.join(', ') || 'none'})`);
   out(`  MQTT       ${hub.endpoints.mqtt}`);
   out(`  WebSocket  ${hub.endpoints.ws}`);
   out(`  MQTT/TLS   ${hub.endpoints.mqtts}  (server certificate, TLS-PSK, client certificates)`);

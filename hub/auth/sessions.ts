@@ -2,6 +2,8 @@
 
 import type { Client } from 'aedes';
 import { deviceClasses, type DeviceClasses } from '../acl/classes.js';
+import { soloBus, type ClusterBus } from '../cluster/bus.js';
+import type { Presence } from '../cluster/presence.js';
 import type { Registry } from '../registry/index.js';
 
 export interface DeviceSession {
@@ -23,12 +25,28 @@ export const deviceKey = (productId: string, deviceName: string) => `${productId
 export class Sessions {
   private readonly byClient = new WeakMap<Client, DeviceSession>();
   private readonly byId = new Map<string, Set<Client>>();
+  private bus: ClusterBus = soloBus();
 
+  /** `presence`: the cluster's record of devices online on other workers (absent outside a cluster). */
   constructor(
     private readonly registry: Registry,
     private readonly nowSeconds: () => number,
     private readonly log: (line: string) => void,
+    private readonly presence?: Presence,
   ) {}
+
+  /** In a cluster: devices disabled, deleted or forbidden through another worker are disconnected here too. */
+  joinCluster(bus: ClusterBus): void {
+    this.bus = bus;
+    bus.on('disconnect', (d) => {
+      const { productId, deviceName, why } = d as { productId: string; deviceName: string; why: string };
+      this.disconnectHere(productId, deviceName, why);
+    });
+    bus.on('disconnect-product', (d) => {
+      const { productId, why } = d as { productId: string; why: string };
+      this.disconnectProductHere(productId, why);
+    });
+  }
 
   /** Records a successful login; the binding ends when the connection closes. */
   bind(client: Client, productId: string, deviceName: string, clientIp: string): DeviceSession {
@@ -46,6 +64,7 @@ export class Sessions {
     let set = this.byId.get(session.clientId);
     if (!set) this.byId.set(session.clientId, (set = new Set()));
     set.add(client);
+    if (set.size === 1) this.presence?.online(productId, deviceName);
     this.registry.markOnline(productId, deviceName, this.nowSeconds(), clientIp);
     client.conn.once('close', () => this.unbind(client, session));
     return session;
@@ -59,6 +78,7 @@ export class Sessions {
     if (set.size === 0) {
       this.byId.delete(session.clientId);
       try {
+        this.presence?.offline(session.productId, session.deviceName);
         this.registry.markOffline(session.productId, session.deviceName, this.nowSeconds());
       } catch (err) {
         this.log(`registry: cannot record offline time of ${session.clientId}: ${String(err)}`); // DB closed during shutdown
@@ -83,7 +103,15 @@ export class Sessions {
   }
 
   isOnline(productId: string, deviceName: string): boolean {
-    return (this.byId.get(productId + deviceName)?.size ?? 0) > 0 || this.proxiedBy.has(deviceKey(productId, deviceName));
+    return (this.byId.get(productId + deviceName)?.size ?? 0) > 0 || this.proxiedBy.has(deviceKey(productId, deviceName)) || (this.presence?.isOnline(productId, deviceName) ?? false);
+  }
+
+  /**
+   * The workers of a cluster holding a connection of the device (`productId` alone: of any device of the product; none:
+   * of any device), to ask about it; empty outside a cluster.
+   */
+  holders(productId?: string, deviceName?: string): string[] {
+    return this.presence?.workers(productId, deviceName) ?? [];
   }
 
   // ---- sub-devices online through a gateway's connection (hub/services/gateway)
@@ -107,6 +135,7 @@ export class Sessions {
     };
     owner.proxies.set(key, sub);
     this.proxiedBy.set(key, gateway);
+    this.presence?.online(productId, deviceName);
     this.registry.markOnline(productId, deviceName, this.nowSeconds(), owner.clientIp);
     return true;
   }
@@ -120,6 +149,7 @@ export class Sessions {
     const sub = this.byClient.get(gateway)?.proxies.get(key);
     this.byClient.get(gateway)?.proxies.delete(key);
     try {
+      this.presence?.offline(productId, deviceName);
       this.registry.markOffline(productId, deviceName, this.nowSeconds());
     } catch (err) {
       this.log(`registry: cannot record offline time of ${key}: ${String(err)}`); // DB closed during shutdown
@@ -137,8 +167,13 @@ export class Sessions {
     return session.classes;
   }
 
-  /** Closes the connections of every device of a product (it was forbidden). */
+  /** Closes the connections of every device of a product (it was forbidden), on every worker of a cluster. */
   disconnectProduct(productId: string, why: string): void {
+    this.disconnectProductHere(productId, why);
+    this.bus.send('disconnect-product', { productId, why });
+  }
+
+  private disconnectProductHere(productId: string, why: string): void {
     const names = new Set<string>();
     for (const set of this.byId.values()) {
       for (const client of set) {
@@ -146,11 +181,16 @@ export class Sessions {
         if (session?.productId === productId) names.add(session.deviceName);
       }
     }
-    for (const deviceName of names) this.disconnect(productId, deviceName, why);
+    for (const deviceName of names) this.disconnectHere(productId, deviceName, why);
   }
 
-  /** Closes every connection of a device (it was disabled or deleted). */
+  /** Closes every connection of a device (it was disabled or deleted), on every worker of a cluster. */
   disconnect(productId: string, deviceName: string, why: string): void {
+    this.disconnectHere(productId, deviceName, why);
+    this.bus.send('disconnect', { productId, deviceName, why });
+  }
+
+  private disconnectHere(productId: string, deviceName: string, why: string): void {
     const set = this.byId.get(productId + deviceName);
     if (!set) return;
     for (const client of [...set]) {

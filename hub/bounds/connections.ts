@@ -8,6 +8,34 @@ export interface ConnectionBounds {
   maxConnections: number;
   maxConnectionsPerAddress: number;
   connectDeadlineMs: number;
+  /** Where open connections are counted: by default this process alone; in a cluster every worker's (hub/bounds/shared-connections.ts). */
+  tally?: ConnectionTally;
+}
+
+/** Open connections, in total and by source address. */
+export interface ConnectionTally {
+  /** Counts one more connection from `address`; returns the counts with it. */
+  add(address: string): { total: number; here: number };
+  remove(address: string): void;
+}
+
+/** The counts of this process alone. */
+export function localTally(): ConnectionTally {
+  const perAddress = new Map<string, number>();
+  let total = 0;
+  return {
+    add(address) {
+      const here = (perAddress.get(address) ?? 0) + 1;
+      perAddress.set(address, here);
+      return { total: ++total, here };
+    },
+    remove(address) {
+      total--;
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n > 0) perAddress.set(address, n);
+      else perAddress.delete(address);
+    },
+  };
 }
 
 export interface ConnectionGuard {
@@ -21,7 +49,7 @@ export interface ConnectionGuard {
 }
 
 export function createConnectionGuard(bounds: ConnectionBounds, faults: Faults, log: (line: string) => void): ConnectionGuard {
-  const perAddress = new Map<string, number>();
+  const tally = bounds.tally ?? localTally();
   let open = 0;
   return {
     get open() {
@@ -29,19 +57,29 @@ export function createConnectionGuard(bounds: ConnectionBounds, faults: Faults, 
     },
     admit(socket, rawAddress) {
       const address = rawAddress.replace(/^::ffff:/, '');
-      const here = perAddress.get(address) ?? 0;
+      // counted first, then judged: two workers of a cluster admitting at once cannot both take the last place
+      let counts: { total: number; here: number };
+      try {
+        counts = tally.add(address);
+      } catch (err) {
+        // a cluster's shared registry file that cannot be written (locked past its busy timeout): the bound cannot be
+        // judged, so the connection is refused rather than held uncounted; the worker keeps running
+        log(`mqtt: refusing a connection from ${address}: the connection counts cannot be updated (${(err as Error).message})`);
+        socket.destroy();
+        return false;
+      }
       if (!faults.has('no-connection-cap')) {
         let refusal: string | undefined;
-        if (open >= bounds.maxConnections) refusal = `${open} connections are open, the most the hub holds`; // LIM-014
-        else if (here >= bounds.maxConnectionsPerAddress) refusal = `${here} connections from ${address} are open, the most one address may hold`; // LIM-014
+        if (counts.total > bounds.maxConnections) refusal = `${counts.total - 1} connections are open, the most the hub holds`; // LIM-014
+        else if (counts.here > bounds.maxConnectionsPerAddress) refusal = `${counts.here - 1} connections from ${address} are open, the most one address may hold`; // LIM-014
         if (refusal) {
+          tally.remove(address);
           log(`mqtt: refusing a connection from ${address}: ${refusal}`);
           socket.destroy();
           return false;
         }
       }
       open++;
-      perAddress.set(address, here + 1);
       let timer: NodeJS.Timeout | undefined;
       if (!faults.has('no-connect-deadline')) {
         // LIM-015: the whole CONNECT must arrive within the deadline, however slowly its bytes trickle in
@@ -54,9 +92,11 @@ export function createConnectionGuard(bounds: ConnectionBounds, faults: Faults, 
       socket.once('close', () => {
         clearTimeout(timer);
         open--;
-        const n = (perAddress.get(address) ?? 1) - 1;
-        if (n > 0) perAddress.set(address, n);
-        else perAddress.delete(address);
+        try {
+          tally.remove(address);
+        } catch (err) {
+          log(`mqtt: cannot count the close of a connection from ${address}: ${(err as Error).message}`); // the registry closed during shutdown
+        }
       });
       return () => clearTimeout(timer);
     },

@@ -7,7 +7,8 @@ import type { Faults } from '../faults.js';
 import { DEFAULT_OFFLINE_PACE_MS } from '../limits.js';
 import { memoryBackend, type SessionBackend } from './durable/backend.js';
 import { attachOutbox } from './outbox.js';
-import { SessionStore } from './store.js';
+import type { SharedSessions } from './durable/shared.js';
+import { SessionStore, type SessionPeers } from './store.js';
 
 export interface QosDeps {
   clock: Clock;
@@ -17,6 +18,8 @@ export interface QosDeps {
   paceMs?: number;
   /** Where sessions are kept besides memory (default: nowhere, they end with the process). */
   backend?: SessionBackend;
+  /** The sessions of a hub cluster, shared by its workers in Redis (instead of a backend), and who is logged in here. */
+  shared?: { sessions: SharedSessions; peers: SessionPeers };
 }
 
 export interface Qos {
@@ -92,7 +95,8 @@ function ackAfterStore(broker: Aedes, log: (line: string) => void): void {
 export function createQos(deps: QosDeps): Qos {
   const paceMs = checkPaceMs(deps.paceMs);
   const backend = deps.backend ?? memoryBackend;
-  const store = new SessionStore(deps.clock, deps.faults, deps.log, backend);
+  const store = new SessionStore(deps.clock, deps.faults, deps.log, backend, deps.shared?.sessions, deps.shared?.peers);
+  const durable = backend.durable || deps.shared !== undefined;
   let broker: Aedes | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   const qos: Qos = {
@@ -101,14 +105,15 @@ export function createQos(deps: QosDeps): Qos {
       broker = b;
       store.install(b);
       byBroker.set(b, qos);
-      if (backend.durable) ackAfterStore(b, deps.log);
+      if (durable) ackAfterStore(b, deps.log);
       if (deps.faults.has('store-qos0-offline')) {
         b.on('publish', (packet: AedesPublishPacket) => {
           if (packet.qos === 0 && !packet.topic.startsWith('$SYS')) void store.storeQos0(packet).catch(() => {});
         });
       }
       const restored = await store.restore();
-      if (backend.durable) deps.log(`mqtt: restored ${restored.sessions} persistent sessions with ${restored.messages} stored messages (${backend.kind})`);
+      if (deps.shared) deps.log(`mqtt: ${restored.sessions} persistent sessions in the cluster's Redis`);
+      else if (backend.durable) deps.log(`mqtt: restored ${restored.sessions} persistent sessions with ${restored.messages} stored messages (${backend.kind})`);
       sweeper = setInterval(() => void store.sweep().catch((e: Error) => deps.log(`mqtt: session sweep failed: ${e.message}`)), SWEEP_INTERVAL_MS);
       sweeper.unref();
     },
@@ -122,6 +127,7 @@ export function createQos(deps: QosDeps): Qos {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
       await backend.close();
+      await deps.shared?.sessions.close();
     },
   };
   return qos;

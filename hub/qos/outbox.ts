@@ -150,7 +150,9 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
 
   function send(item: Item): void {
     // the stored copy whose identifier a PUBACK will clear; the fault takes the oldest stored message instead
-    const stored = client.clean ? undefined : faults.has('ack-clears-oldest-stored') ? store.messages(client.id)[0] : store.find(client.id, item.brokerId, item.brokerCounter);
+    const stored = client.clean ? undefined
+      : faults.has('ack-clears-oldest-stored') ? store.messages(client.id)[0]
+      : store.find(client.id, item.brokerId, item.brokerCounter) ?? (item.replay ? undefined : store.adopt(client.id, item.brokerId, item.brokerCounter, item.topic, item.payload));
     if (item.replay && !stored) return; // acknowledged or expired meanwhile
     const resend = item.messageId !== undefined;
     // QOS-018: a resend keeps the identifier it was first sent with (MQTT-4.4.0-1); the fault allocates a new one

@@ -18,6 +18,7 @@ import type { Faults } from '../faults.js';
 import { MAX_STORED_MESSAGES, SESSION_TTL_MS, STORED_MESSAGE_TTL_MS } from '../limits.js';
 import { covers, levels } from '../acl/topics.js';
 import { memoryBackend, type SessionBackend } from './durable/backend.js';
+import type { LogEntry, SharedSessions } from './durable/shared.js';
 
 /** One stored QoS 1 message; messageId is set once it was sent (so a resend after a reconnect carries DUP = 1). */
 export interface StoredMessage {
@@ -35,6 +36,13 @@ export interface SessionRecord {
   /** Hub-clock time of the last disconnect (for the 24 h session expiry). */
   disconnectedAt: number;
   messages: StoredMessage[];
+}
+
+/** What the store needs to know of the logged-in connections of this process (hub/auth/sessions.ts). */
+export interface SessionPeers {
+  loggedIn(client: Client): boolean;
+  /** Logged-in connections of the same device other than `client`. */
+  othersOf(client: Client): number;
 }
 
 interface PublishLike { brokerId?: string; brokerCounter?: number; topic: string; payload?: Buffer | string; qos?: number; messageId?: number }
@@ -67,12 +75,20 @@ export class SessionStore {
   private persistence!: PersistenceInternals;
   private originalSubscriptionsByClient!: PersistenceInternals['subscriptionsByClient'];
   private originalAddSubscriptions!: PersistenceInternals['addSubscriptions'];
+  private originalRemoveSubscriptions!: PersistenceInternals['removeSubscriptions'];
+  private originalCleanSubscriptions!: PersistenceInternals['cleanSubscriptions'];
 
+  /**
+   * `shared`: the sessions of a hub cluster, in Redis (durable/shared.ts). `records` then holds only the sessions of
+   * devices connected to this worker; the others live in Redis alone, and their subscriptions in the trie.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly faults: Faults,
     private readonly log: (line: string) => void,
     readonly backend: SessionBackend = memoryBackend,
+    private readonly shared?: SharedSessions,
+    private readonly peers?: SessionPeers,
   ) {}
 
   /** Takes over the outgoing-queue methods of the broker's persistence instance. */
@@ -88,6 +104,8 @@ export class SessionStore {
     const removeSubs = p!.removeSubscriptions.bind(p);
     this.originalSubscriptionsByClient = subsByClient;
     this.originalAddSubscriptions = addSubs;
+    this.originalRemoveSubscriptions = removeSubs;
+    this.originalCleanSubscriptions = cleanSubs;
     p!.outgoingEnqueue = async (sub, packet) => {
       this.enqueue(sub.clientId, packet);
       await this.backend.flush();
@@ -125,6 +143,7 @@ export class SessionStore {
       this.backend.deleteSession(client.id);
       await cleanSubs(client);
     };
+    if (this.shared) return this.installShared(this.shared, { subsByClient, cleanSubs, addSubs, removeSubs });
     p!.subscriptionsByClient = async (client) => {
       // CleanSession = 0 login (Aedes' fetchSubs): an expired or forgotten session is discarded first
       const record = this.records.get(client.id);
@@ -138,8 +157,116 @@ export class SessionStore {
     };
   }
 
+  /** The cluster's variants of the persistence methods: session state in Redis, subscriptions replicated to every worker. */
+  private installShared(shared: SharedSessions, original: {
+    subsByClient: PersistenceInternals['subscriptionsByClient'];
+    cleanSubs: PersistenceInternals['cleanSubscriptions'];
+    addSubs: PersistenceInternals['addSubscriptions'];
+    removeSubs: PersistenceInternals['removeSubscriptions'];
+  }): void {
+    const p = this.persistence;
+    p.outgoingEnqueue = async (sub, packet) => this.storeShared(shared, [sub.clientId], packet);
+    p.outgoingEnqueueCombi = async (subs, packet) => this.storeShared(shared, subs.map((s) => s.clientId), packet);
+    // Aedes looks up the sessions a QoS 1 message is stored for here: first every change logged before it (catchUp)
+    const subsByTopic = p.subscriptionsByTopic.bind(p);
+    p.subscriptionsByTopic = async (topic) => {
+      await shared.catchUp();
+      return subsByTopic(topic);
+    };
+    p.addSubscriptions = async (client, subs) => {
+      await original.addSubs(client, subs);
+      await shared.addSubscriptions(client.id, subs.map((s) => ({ topic: s.topic, qos: s.qos }))); // before the SUBACK
+    };
+    p.removeSubscriptions = async (client, topics) => {
+      await original.removeSubs(client, topics);
+      await shared.removeSubscriptions(client.id, topics);
+    };
+    p.cleanSubscriptions = async (client) => {
+      this.records.delete(client.id);
+      await shared.drop(client.id); // QOS-019
+      await original.cleanSubs(client);
+    };
+    p.subscriptionsByClient = async (client) => {
+      await shared.catchUp();
+      const claimed = await shared.claim(client.id, this.clock.advanced(), SESSION_TTL_MS); // QOS-023 applied in Redis
+      if (claimed.expired) {
+        this.log(`mqtt: session ${client.id} discarded: offline for more than 24 h`);
+        await original.cleanSubs({ id: client.id });
+      }
+      this.records.set(client.id, { client: null, disconnectedAt: 0, messages: [] });
+      const subs = await original.subsByClient(client);
+      return subs.length === 0 && claimed.present ? [SESSION_MARKER] : subs; // QOS-015
+    };
+    // Aedes' emptyQueue runs after the subscriptions are restored and before 'connected', when the outbox takes the
+    // stored messages: they are read here, so a message stored before this read is replayed and one stored after it
+    // is delivered live (the subscriptions are in place by then), and the outbox sends a message it gets both ways once.
+    p.outgoingStream = (client) => {
+      const id = client.id;
+      const load = async function* (store: SessionStore) {
+        const messages = await shared.messages(id);
+        const record = store.records.get(id);
+        if (record) record.messages = messages.map((m) => ({ ...m }));
+      };
+      return Readable.from(load(this));
+    };
+  }
+
+  /** A QoS 1 message stored (in Redis) for each session; the PUBLISH is acknowledged after this resolves. */
+  private async storeShared(shared: SharedSessions, clientIds: readonly string[], packet: PublishLike): Promise<void> {
+    if ((packet.qos ?? 0) < 1 || clientIds.length === 0) return;
+    const m: StoredMessage = {
+      brokerId: packet.brokerId ?? '',
+      brokerCounter: packet.brokerCounter ?? 0,
+      topic: packet.topic,
+      payload: Buffer.from(packet.payload ?? ''),
+      storedAt: this.clock.advanced(),
+      messageId: undefined,
+    };
+    const now = this.clock.advanced();
+    await Promise.all([...new Set(clientIds)].map(async (id) => {
+      const r = await shared.store(id, m, now, STORED_MESSAGE_TTL_MS, SESSION_TTL_MS, MAX_STORED_MESSAGES); // QOS-020, QOS-022
+      if (r === 'full') this.log(`mqtt: session ${id} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
+      const held = this.records.get(id);
+      if (r === 'stored' && held && !held.messages.some((x) => x.brokerId === m.brokerId && x.brokerCounter === m.brokerCounter)) held.messages.push({ ...m });
+    }));
+  }
+
+  /**
+   * In a cluster, a QoS 1 message for a connected device may have been stored by the worker that routed it: the first
+   * time this worker sends it, it takes it into the session it holds, so the PUBACK clears it in Redis.
+   */
+  adopt(clientId: string, brokerId: string | undefined, brokerCounter: number | undefined, topic: string, payload: Buffer): StoredMessage | undefined {
+    const record = this.shared ? this.records.get(clientId) : undefined;
+    if (!record) return undefined;
+    const m: StoredMessage = { brokerId: brokerId ?? '', brokerCounter: brokerCounter ?? 0, topic, payload, storedAt: this.clock.advanced(), messageId: undefined };
+    record.messages.push(m);
+    return m;
+  }
+
+  /** Messages stored for a session, wherever it is held (PublishMessage's 150 check). */
+  async storedCount(clientId: string): Promise<number> {
+    if (this.shared && !this.records.get(clientId)?.client) return this.shared.count(clientId);
+    return this.messages(clientId).length;
+  }
+
+  /** Applies a change another worker logged to this worker's copy of the subscriptions. */
+  private async applyShared(e: LogEntry): Promise<void> {
+    if (e.op === 'sub') await this.originalAddSubscriptions({ id: e.id }, e.subs.map((s) => ({ topic: s.topic, qos: s.qos })));
+    else if (e.op === 'unsub') await this.originalRemoveSubscriptions({ id: e.id }, e.topics);
+    else {
+      if (!this.records.get(e.id)?.client) this.records.delete(e.id);
+      await this.originalCleanSubscriptions({ id: e.id });
+    }
+  }
+
   /** A connection finished its CONNECT: a CleanSession = 0 one now holds the session. */
   connected(client: Client): void {
+    if (this.shared) {
+      // the session was claimed (or dropped, for CleanSession = 1) before the CONNACK
+      const record = client.clean ? undefined : this.records.get(client.id);
+      if (record) record.client = client;
+      return;
+    }
     if (client.clean) {
       if (!this.faults.has('keep-session-on-clean')) {
         this.records.delete(client.id);
@@ -156,6 +283,18 @@ export class SessionStore {
   /** A connection closed: its session (if it still holds it) starts the 24 h offline clock. */
   disconnected(client: Client): void {
     const record = client.id ? this.records.get(client.id) : undefined;
+    if (this.shared && record && this.peers) {
+      // A connection may close before 'connected' (the device left at once), so whether it held the session here is
+      // not told by record.client. It held it if it logged in with CleanSession = 0 and no other logged-in connection
+      // of the device is on this worker (one that is taking over the session here); then offline sessions live in
+      // Redis only, and the next CONNECT, on any worker, reads them from there. The release starts the 24 h only if
+      // no other worker has claimed the session since.
+      if (record.client === client) record.client = null;
+      if (client.clean || !this.peers.loggedIn(client) || this.peers.othersOf(client) > 0) return;
+      this.records.delete(client.id);
+      this.shared.release(client.id, this.clock.advanced());
+      return;
+    }
     if (!record || record.client !== client) return;
     record.client = null;
     record.disconnectedAt = this.clock.advanced();
@@ -173,6 +312,12 @@ export class SessionStore {
    */
   async restore(): Promise<{ sessions: number; messages: number }> {
     const now = this.clock.advanced();
+    if (this.shared) {
+      const released = await this.shared.releaseAll(now);
+      if (released) this.log(`mqtt: ${released} sessions held by this worker's predecessor are offline from now`);
+      const r = await this.shared.snapshot((e) => this.applyShared(e));
+      return { sessions: r.sessions, messages: 0 };
+    }
     let messages = 0;
     const sessions = await this.backend.load();
     for (const s of sessions) {
@@ -191,6 +336,14 @@ export class SessionStore {
 
   /** Discards offline sessions past 24 h and messages past theirs (at start and periodically), so rows do not pile up. */
   async sweep(): Promise<void> {
+    if (this.shared) {
+      for (const id of await this.shared.expiredSessions(this.clock.advanced(), SESSION_TTL_MS)) {
+        this.log(`mqtt: session ${id} discarded: offline for more than 24 h`);
+        await this.shared.drop(id);
+        await this.originalCleanSubscriptions({ id });
+      }
+      return;
+    }
     for (const [clientId, record] of [...this.records]) {
       if (this.expired(record)) await this.discard(clientId, 'offline for more than 24 h');
       else this.messages(clientId);
@@ -201,11 +354,17 @@ export class SessionStore {
   markSent(clientId: string, m: StoredMessage, messageId: number | undefined): void {
     if (m.messageId === messageId) return;
     m.messageId = messageId;
+    if (this.shared) return this.shared.setMessageId(clientId, m.brokerId, m.brokerCounter, messageId);
     this.record(`packet id of a message for ${clientId}`, () => this.backend.setMessageId(clientId, m.brokerId, m.brokerCounter, messageId));
   }
 
   /** The live session of a ClientId, after applying the 24 h expiry (undefined when there is none). */
   async session(clientId: string): Promise<SessionRecord | undefined> {
+    if (this.shared && !this.records.get(clientId)?.client) {
+      const s = await this.shared.session(clientId);
+      if (!s || (s.disconnectedAt !== null && this.clock.advanced() - s.disconnectedAt > SESSION_TTL_MS)) return undefined;
+      return { client: null, disconnectedAt: s.disconnectedAt ?? 0, messages: [] };
+    }
     const record = this.records.get(clientId);
     if (record && this.expired(record)) {
       await this.discard(clientId, 'offline for more than 24 h');
@@ -221,7 +380,10 @@ export class SessionStore {
     const now = this.clock.advanced();
     const live = (m: StoredMessage) => now - m.storedAt <= STORED_MESSAGE_TTL_MS; // QOS-022
     if (!record.messages.every(live)) {
-      this.record(`expiry of messages for ${clientId}`, () => this.backend.batch(() => {
+      const shared = this.shared;
+      if (shared) {
+        for (const m of record.messages) if (!live(m)) shared.deleteMessage(clientId, m.brokerId, m.brokerCounter);
+      } else this.record(`expiry of messages for ${clientId}`, () => this.backend.batch(() => {
         for (const m of record.messages) if (!live(m)) this.backend.deleteMessage(clientId, m.brokerId, m.brokerCounter);
       }));
       record.messages = record.messages.filter(live);
@@ -235,6 +397,7 @@ export class SessionStore {
 
   /** Whether a stored subscription of the session covers the topic at QoS 1 (so a QoS 1 message would be stored). */
   async storesFor(clientId: string, topic: string): Promise<boolean> {
+    await this.shared?.catchUp();
     const subs = await this.originalSubscriptionsByClient({ id: clientId });
     const t = levels(topic);
     return subs.some((s) => s.qos > 0 && covers(levels(s.topic), t));
@@ -282,7 +445,8 @@ export class SessionStore {
     const i = record.messages.findIndex((m) => m.messageId === messageId);
     if (i < 0) return undefined;
     const [m] = record.messages.splice(i, 1);
-    this.record(`PUBACK from ${clientId}`, () => this.backend.deleteMessage(clientId, m!.brokerId, m!.brokerCounter));
+    if (this.shared) this.shared.deleteMessage(clientId, m!.brokerId, m!.brokerCounter);
+    else this.record(`PUBACK from ${clientId}`, () => this.backend.deleteMessage(clientId, m!.brokerId, m!.brokerCounter));
     return { brokerId: m!.brokerId, brokerCounter: m!.brokerCounter, topic: m!.topic, payload: m!.payload, qos: 1, messageId };
   }
 

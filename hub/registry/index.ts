@@ -103,7 +103,11 @@ export class Registry {
   private readonly policyVersions = new Map<string, number>();
   private readonly st;
 
-  constructor(file: string) {
+  /**
+   * `shared`: other processes (the workers of a hub cluster) write the same file, so the policy version is read from
+   * the file on every call instead of counted in memory; the parsed policies stay cached per version.
+   */
+  constructor(file: string, private readonly shared = false) {
     this.db = new Database(file);
     if (file !== ':memory:' && file !== '') {
       this.db.pragma('journal_mode = WAL');
@@ -117,6 +121,7 @@ export class Registry {
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      bumpPolicyVersion: db.prepare("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
       countProducts: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM products'),
       productById: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE product_id = ?'),
       productByName: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE product_name = ?'),
@@ -266,7 +271,9 @@ export class Registry {
 
   policies(productId: string): readonly CustomClass[] {
     let cached = this.policyCache.get(productId);
+    if (cached && this.shared && this.policyVersions.get(productId) !== this.policyVersion(productId)) cached = undefined;
     if (!cached) {
+      if (this.shared) this.policyVersions.set(productId, this.policyVersion(productId));
       cached = this.st.policies.all(productId).map((r) => ({ topicName: r.topic_name, privilege: r.privilege }));
       this.policyCache.set(productId, cached);
     }
@@ -274,6 +281,7 @@ export class Registry {
   }
 
   policyVersion(productId: string): number {
+    if (this.shared) return Number(this.getMeta(`policy-version:${productId}`) ?? 0);
     return this.policyVersions.get(productId) ?? 0;
   }
 
@@ -289,6 +297,11 @@ export class Registry {
 
   private bumpPolicies(productId: string): void {
     this.policyCache.delete(productId);
+    if (this.shared) {
+      // one statement, so two workers bumping at once both count
+      this.st.bumpPolicyVersion.run(`policy-version:${productId}`);
+      return;
+    }
     this.policyVersions.set(productId, this.policyVersion(productId) + 1);
   }
 }

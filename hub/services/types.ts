@@ -4,6 +4,7 @@ import type { Aedes } from 'aedes';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from '../api/context.js';
 import type { Sessions } from '../auth/sessions.js';
+import type { ClusterBus } from '../cluster/bus.js';
 import type { Clock } from '../clock.js';
 import type { Faults } from '../faults.js';
 import type { Registry } from '../registry/index.js';
@@ -38,13 +39,19 @@ export interface ServiceContext {
   sessions: Sessions;
   faults: Faults;
   clock: Clock;
+  /** Control events to the other workers of a hub cluster (a no-op bus in a single process). */
+  bus: ClusterBus;
   /** The cloud API's base URL (e.g. http://127.0.0.1:8081), set once the API port is bound; services build device URLs from it (firmware downloads). */
   apiUrl?: string;
   log(line: string): void;
   /** Publishes from the hub itself (server-originated: deltas, OTA commands, RRPC requests...). */
   publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
-  /** Calls `handler` for every permitted device PUBLISH whose topic matches the MQTT filter. */
-  onDevicePublish(filter: string, handler: (message: DeviceMessage) => void): void;
+  /**
+   * Calls `handler` for every permitted device PUBLISH whose topic matches the MQTT filter. `holdAck`: the message's
+   * broker.publish (and so a durable hub's PUBACK, and the publisher's next packet) waits for the promise the handler
+   * returns, for outputs that must be routed before anything the publisher does next.
+   */
+  onDevicePublish(filter: string, handler: (message: DeviceMessage) => void | Promise<unknown>, options?: { holdAck?: boolean }): void;
   /**
    * Publishes on behalf of a device that is not publishing over MQTT (the HTTP gateway): delivered to
    * subscribers like its MQTT PUBLISH would be, and seen by onDevicePublish handlers. The caller has

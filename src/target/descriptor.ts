@@ -24,7 +24,7 @@ export interface TargetDescriptor {
   cloudApi?: { secretId: string; secretKey: string; region?: string; signedHost?: string };
   capabilities?: { missing?: string[]; extra?: string[] };
   limits?: { topicBytes?: number; packetBytes?: number; keepaliveMaxSeconds?: number; devicesPerProduct?: number; rrpcTimeoutMs?: number; offlinePaceMs?: number } & ResourceBounds;
-  embedded?: { faults?: string[]; devicesPerProduct?: number; maxConnections?: number };
+  embedded?: { faults?: string[]; devicesPerProduct?: number; maxConnections?: number; workers?: number; redis?: string };
   process?: { command: string; args?: string[]; env?: Record<string, string>; cwd?: string; ready?: ReadySpec; readyTimeoutMs?: number; stopTimeoutMs?: number };
   container?: { image: string; env?: Record<string, string>; command?: string[]; files?: Record<string, string>; network?: 'bridge' | 'host'; ready?: ReadySpec; readyTimeoutMs?: number };
   /** How suites get devices: through the cloud API (default), made up (the hub accepts any), or from `fixtures`. */

@@ -6,7 +6,7 @@ import { loadDescriptor, type TargetDescriptor } from './descriptor.js';
 import { effectiveCapabilities } from './capabilities.js';
 import { resolveDescribed, type Endpoints } from './described.js';
 import { DEFAULT_LIMITS, type ResolvedTarget } from './resolved.js';
-import { EMBEDDED_API_RATES, EMBEDDED_CONNECT_DEADLINE_MS, EMBEDDED_CONNECTIONS_PER_ADDRESS, EMBEDDED_SUBSCRIPTIONS_PER_DEVICE } from './embedded-bounds.js';
+import { EMBEDDED_API_RATES, EMBEDDED_CONNECT_DEADLINE_MS, EMBEDDED_CONNECTIONS_PER_ADDRESS, EMBEDDED_SUBSCRIPTIONS_PER_DEVICE, REFERENCE_HUB_BOUND_LIMITS } from './embedded-bounds.js';
 import { dockerDescriptor, isDockerShortcut } from './shortcut.js';
 import type { HubIdentity } from './identity.js';
 import { VERSION } from '../runner/paths.js';
@@ -94,21 +94,32 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
     connectDeadlineMs: d.limits?.connectDeadlineMs ?? EMBEDDED_CONNECT_DEADLINE_MS,
     apiRates: d.limits?.apiRates ?? EMBEDDED_API_RATES,
   };
-  let hub;
+  const options = {
+    faults, quotas: { devicesPerProduct }, rrpcTimeoutMs, testClock: true, offlinePaceMs,
+    maxSubscriptionsPerDevice: bounds.subscriptionsPerDevice, maxConnectionsPerAddress: bounds.connectionsPerAddress,
+    connectDeadlineMs: bounds.connectDeadlineMs, apiRates: bounds.apiRates,
+    ...(d.embedded?.maxConnections !== undefined ? { maxConnections: d.embedded.maxConnections } : {}),
+    ...(firmwareHost ? { firmwarePort: 80, firmwareHost } : {}),
+  };
+  const workers = d.embedded?.workers ?? 1;
+  let hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string }; tls: { caCert: string }; credentials: { secretId: string; secretKey: string }; close(): Promise<void> };
   try {
-    hub = await startHub({
-      faults, quotas: { devicesPerProduct }, rrpcTimeoutMs, testClock: true, offlinePaceMs,
-      maxSubscriptionsPerDevice: bounds.subscriptionsPerDevice, maxConnectionsPerAddress: bounds.connectionsPerAddress,
-      connectDeadlineMs: bounds.connectDeadlineMs, apiRates: bounds.apiRates,
-      ...(d.embedded?.maxConnections !== undefined ? { maxConnections: d.embedded.maxConnections } : {}),
-      ...(firmwareHost ? { firmwarePort: 80, firmwareHost } : {}),
-    });
+    if (workers > 1) {
+      // A cluster of hub processes sharing the Redis at embedded.redis (hub/cluster/); the bounds are per worker.
+      const { startCluster } = await import('../../hub/cluster/primary.js');
+      const cluster = await startCluster({ workers, options: { ...options, redisUrl: d.embedded!.redis! }, log: () => {} });
+      hub = { ...cluster.ready, close: () => cluster.stop() };
+    } else {
+      const { startHub } = await import('../../hub/index.js');
+      hub = await startHub(options);
+    }
   } catch (e) {
     throw new HubcheckError('HUB_START', `the embedded reference hub did not start: ${(e as Error).message}`, { cause: e });
   }
+  const connectPacketBytes = REFERENCE_HUB_BOUND_LIMITS.connectPacketBytes;
   return {
     target: {
-      name: d.name ?? (faults.length ? `reference hub (faults: ${faults.join(', ')})` : 'reference hub (embedded)'),
+      name: d.name ?? (faults.length ? `reference hub (faults: ${faults.join(', ')})` : workers > 1 ? `reference hub (${workers} workers)` : 'reference hub (embedded)'),
       launcher: 'embedded',
       profile: d.profile ?? 'tencent-hub',
       endpoints: { ...hub.endpoints, http: hub.endpoints.api }, // the gateway shares the API port
@@ -118,7 +129,7 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
         missing: [...new Set([...REFERENCE_HUB_MISSING, ...(firmwareHost ? [] : ['firmware-default-port']), ...(d.capabilities?.missing ?? [])])],
         extra: d.capabilities?.extra,
       }, 'embedded target'),
-      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs, ...bounds, connectPacketBytes: hub.bounds.connectPacketBytes },
+      limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs, ...bounds, connectPacketBytes },
       faults,
       claimedLimits: Object.keys(d.limits ?? {}),
     },

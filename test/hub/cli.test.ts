@@ -40,6 +40,24 @@ describe('runHubCli', () => {
     expect(() => parseHubArgs(['--max-subscriptions', '0'], {})).toThrow(/--max-subscriptions must be a whole number from 1/);
   });
 
+  test('--workers N needs --redis, and N is 1 to 64', () => {
+    expect(parseHubArgs(['--workers', '3', '--redis', 'redis://127.0.0.1:6379/2'], {}).workers).toBe(3);
+    expect(parseHubArgs([], { HUB_WORKERS: '2', HUB_REDIS: 'redis://127.0.0.1:6379/0' }).workers).toBe(2);
+    expect(parseHubArgs([], {}).workers).toBe(1);
+    expect(() => parseHubArgs(['--workers', '2'], {})).toThrow(/--workers 2 needs --redis URL: the workers share persistent sessions and message routing through Redis/);
+    expect(() => parseHubArgs(['--workers', '0', '--redis', 'redis://x'], {})).toThrow(/--workers must be a number of worker processes from 1 to 64 \(got "0"\)/);
+    expect(() => parseHubArgs(['--workers', '65', '--redis', 'redis://x'], {})).toThrow(/from 1 to 64/);
+  });
+
+  test('--cluster-worker NAME joins a cluster of separately started hubs, with --redis and --data', () => {
+    const p = parseHubArgs(['--cluster-worker', 'hub-1', '--redis', 'redis://redis:6379/0', '--data', '/data/registry.sqlite'], {});
+    expect(p.options.cluster).toEqual({ workerId: 'hub-1' });
+    expect(parseHubArgs([], { HUB_CLUSTER_WORKER: 'c0ffee', HUB_REDIS: 'redis://r/0', HUB_DATA: '/d/r.db' }).options.cluster).toEqual({ workerId: 'c0ffee' });
+    expect(() => parseHubArgs(['--cluster-worker', 'hub-1', '--redis', 'redis://r/0'], {})).toThrow(/needs --redis URL and --data FILE/);
+    expect(() => parseHubArgs(['--cluster-worker', 'a b', '--redis', 'redis://r/0', '--data', 'x'], {})).toThrow(/--cluster-worker must be 1-64 letters/);
+    expect(() => parseHubArgs(['--cluster-worker', 'w', '--workers', '2', '--redis', 'redis://r/0', '--data', 'x'], {})).toThrow(/do not go together/);
+  });
+
   test('starts, prints endpoints and credentials, stops when told', async () => {
     let stop!: () => void;
     const t = io(new Promise<void>((r) => (stop = r)));

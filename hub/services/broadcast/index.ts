@@ -5,7 +5,9 @@ import type { Action } from '../../api/context.js';
 import { ApiError, invalid } from '../../api/errors.js';
 import { optString, PRODUCT_ID, reqInt, reqString } from '../../api/params.js';
 import { requireProduct } from '../../api/views.js';
+import { nextInSequence } from '../sequence.js';
 import type { HubService, ServiceContext } from '../types.js';
+import { clusterTasks, type RunningTasks } from './tasks.js';
 
 /** Payload parameter limit: 8 KB as sent, i.e. the Base64 text when PayloadEncoding is base64 (protocol.md §7.1, §11; BCAST-005). */
 export const MAX_BROADCAST_PAYLOAD_BYTES = 8 * 1024;
@@ -13,9 +15,12 @@ export const MAX_BROADCAST_PAYLOAD_BYTES = 8 * 1024;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const TASK_SEQ_KEY = 'broadcast-task-seq';
 
+/** The bus question a worker asks the others: which devices (of a product, or all) are online on it. */
+const ONLINE = 'broadcast-online';
+
 interface BroadcastState {
-  /** Products whose broadcast is being handed to the broker right now (BCAST-007). */
-  running: Set<string>;
+  /** Products whose broadcast is being handed to the broker right now (BCAST-007), in this process or the whole cluster. */
+  running: RunningTasks;
 }
 
 const STATES = new WeakMap<ServiceContext, BroadcastState>();
@@ -31,10 +36,15 @@ function onlineDevices(ctx: ServiceContext): [string, string][] {
   return [...seen.values()];
 }
 
-function nextTaskId(ctx: ServiceContext): number {
-  const next = Number(ctx.registry.getMeta(TASK_SEQ_KEY) ?? '0') + 1;
-  ctx.registry.setMeta(TASK_SEQ_KEY, String(next));
-  return next;
+/** Online devices of the product (every product: null) on every worker of a cluster, asked of those presence names. */
+async function onlineEverywhere(ctx: ServiceContext, productId: string | null): Promise<[string, string][]> {
+  const here = (pid: string | null) => onlineDevices(ctx).filter(([p]) => pid === null || p === pid);
+  if (!ctx.bus.clustered) return here(productId);
+  const workers = ctx.sessions.holders(...(productId === null ? [] : [productId]));
+  const answers = await ctx.bus.ask([...new Set([ctx.bus.workerId, ...workers])], ONLINE, productId);
+  const seen = new Map<string, [string, string]>();
+  for (const list of answers.values()) for (const [pid, dn] of list as [string, string][]) seen.set(`${pid}/${dn}`, [pid, dn]);
+  return [...seen.values()];
 }
 
 const PublishBroadcastMessage: Action = {
@@ -54,20 +64,19 @@ const PublishBroadcastMessage: Action = {
     if (encoding === 'base64' && !BASE64.test(text)) throw invalid('Payload', 'Base64 text (PayloadEncoding is "base64")', text); // BCAST-011
     // BCAST-003: raw text, or the decoded bytes
     const payload = encoding === 'base64' ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-    if (s.running.has(productId)) {
+    if (!s.running.start(productId)) {
       throw new ApiError('FailedOperation.BroadcastTaskIsRunning', `a broadcast to product ${productId} is still being delivered; retry when it is done`); // BCAST-007
     }
-    s.running.add(productId);
     try {
-      const taskId = nextTaskId(ctx);
+      const taskId = nextInSequence(ctx.registry, TASK_SEQ_KEY);
       // BCAST-001, BCAST-002: online devices of this product only, each on its own topic; the broker
       // delivers to those subscribed, at min(Qos, granted QoS) (BCAST-009). Offline devices get nothing (BCAST-008).
       const crossProduct = ctx.faults.has('broadcast-cross-product');
-      const targets = onlineDevices(ctx).filter(([pid]) => crossProduct || pid === productId);
+      const targets = await onlineEverywhere(ctx, crossProduct ? null : productId);
       await Promise.all(targets.map(([pid, dn]) => ctx.publish(`$broadcast/rxd/${pid}/${dn}`, payload, qos)));
       return { TaskId: taskId }; // BCAST-004
     } finally {
-      s.running.delete(productId);
+      s.running.end(productId);
     }
   },
 };
@@ -76,6 +85,12 @@ export const broadcast: HubService = {
   name: 'broadcast',
   actions: { PublishBroadcastMessage },
   start(ctx) {
-    STATES.set(ctx, { running: new Set() });
+    if (!ctx.bus.clustered) {
+      const running = new Set<string>();
+      STATES.set(ctx, { running: { start: (p) => !running.has(p) && !!running.add(p), end: (p) => void running.delete(p) } });
+      return;
+    }
+    STATES.set(ctx, { running: clusterTasks(ctx.registry, ctx.bus.workerId) });
+    ctx.bus.answer(ONLINE, (productId) => onlineDevices(ctx).filter(([pid]) => productId === null || pid === productId));
   },
 };

@@ -5,7 +5,7 @@ import { ApiError, deviceNotExist, invalid } from '../../api/errors.js';
 import { DEVICE_NAME, optInt, optString, PRODUCT_ID, reqString, reqStringArray, type Params } from '../../api/params.js';
 import { requireDevice, requireProduct } from '../../api/views.js';
 import { MAX_SUBDEVICES_PER_GATEWAY } from '../../limits.js';
-import { notifyChange, takeOffline } from './operation.js';
+import { notifyChange, takeOfflineEverywhere } from './operation.js';
 import { bindingsOf, GATEWAY_PRODUCT_TYPE, type Device } from './store.js';
 
 /** The gateway a request names: its product must exist and be a gateway product (GW-003), its device must exist. */
@@ -73,7 +73,7 @@ export const UnbindDevices: Action = {
     const subs = subDevicesOf(ctx, p);
     const store = bindingsOf(ctx.registry);
     const removed = subs.filter((d) => store.unbind(gateway, d)); // devices not bound to this gateway are left alone
-    for (const d of removed) await takeOffline(ctx.hub, d); // GW-014
+    await takeOfflineEverywhere(ctx.hub, removed); // GW-014
     await notify(ctx, gateway, 0, removed); // GW-011
     return {};
   },

@@ -2,7 +2,7 @@
 
 import type { HubService } from '../types.js';
 import { BindDevices, DescribeGatewayBindDevices, UnbindDevices } from './actions.js';
-import { handleOperation } from './operation.js';
+import { answerTakeOffline, handleOperation } from './operation.js';
 
 export { bindingsOf, GATEWAY_PRODUCT_TYPE } from './store.js';
 
@@ -10,6 +10,7 @@ export const gatewayService: HubService = {
   name: 'gateway',
   actions: { BindDevices, UnbindDevices, DescribeGatewayBindDevices },
   start(ctx) {
+    if (ctx.bus.clustered) answerTakeOffline(ctx);
     // one request at a time, in arrival order: each answer is published after the state change it reports
     let queue: Promise<void> = Promise.resolve();
     ctx.onDevicePublish('$gateway/operation/+/+', (m) => {

@@ -35,6 +35,34 @@ export async function takeOffline(ctx: ServiceContext, sub: Device): Promise<voi
   await revokeSubscriptions(ctx.broker, ctx.sessions, ctx.registry, ctx.faults, held.gateway, held.sub);
 }
 
+/** The bus question by which UnbindDevices on one worker takes sub-devices offline on the workers holding them. */
+const TAKE_OFFLINE = 'gateway-take-offline';
+
+/** In a cluster: lets the other workers take offline the sub-devices online here (call once from the service's start). */
+export function answerTakeOffline(ctx: ServiceContext): void {
+  ctx.bus.answer(TAKE_OFFLINE, async (data) => {
+    for (const d of data as Device[]) await takeOffline(ctx, d);
+    return true;
+  });
+}
+
+/**
+ * Takes sub-devices offline wherever they are online: here, and in a cluster on the workers whose gateway
+ * connection holds them (the cloud API may be served by another worker than the gateway's); resolves once all did.
+ */
+export async function takeOfflineEverywhere(ctx: ServiceContext, subs: readonly Device[]): Promise<void> {
+  for (const d of subs) await takeOffline(ctx, d);
+  if (!ctx.bus.clustered || subs.length === 0) return;
+  const workers = new Set(subs.flatMap((d) => ctx.sessions.holders(d.productId, d.deviceName)).filter((w) => w !== ctx.bus.workerId));
+  if (workers.size > 0) await ctx.bus.ask([...workers], TAKE_OFFLINE, subs);
+}
+
+/** Whether the gateway is online: here, or in a cluster on another worker. */
+function gatewayOnline(ctx: ServiceContext, gateway: Device): boolean {
+  if (gatewayClient(ctx, gateway)) return true;
+  return ctx.bus.clustered && ctx.sessions.holders(gateway.productId, gateway.deviceName).some((w) => w !== ctx.bus.workerId);
+}
+
 function ids(e: Entry): Device | undefined {
   const { product_id: productId, device_name: deviceName } = e;
   if (typeof productId !== 'string' || typeof deviceName !== 'string' || !productId || !deviceName) return undefined;
@@ -139,7 +167,8 @@ export async function handleOperation(ctx: ServiceContext, m: DeviceMessage): Pr
 
 /** The cloud's notice to an online gateway that BindDevices (status 1) or UnbindDevices (status 0) changed its sub-devices (GW-011). */
 export async function notifyChange(ctx: ServiceContext, gateway: Device, status: 0 | 1, subs: readonly Device[]): Promise<void> {
-  if (subs.length === 0 || !gatewayClient(ctx, gateway)) return;
+  // in a cluster the notice is routed to the worker holding the gateway like any other publish
+  if (subs.length === 0 || !gatewayOnline(ctx, gateway)) return;
   // `result` per entry is not in the C SDK's notice format; the Python SDK reads devices[0].result of every message it gets
   const devices = subs.map((d) => ({ product_id: d.productId, device_name: d.deviceName, result: 0 }));
   await ctx.publish(resultTopic(gateway), JSON.stringify({ type: 'change', payload: { status, devices } }), 1);

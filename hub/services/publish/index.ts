@@ -5,10 +5,13 @@ import { ApiError, invalid } from '../../api/errors.js';
 import type { Action } from '../../api/context.js';
 import { DEVICE_NAME, PRODUCT_ID, optInt, optString, reqString } from '../../api/params.js';
 import { encodedPacketSize } from '../../acl/publish.js';
-import { covers, levels } from '../../acl/topics.js';
 import { MAX_PUBLISH_PACKET_BYTES, MAX_STORED_MESSAGES, MAX_TOPIC_BYTES } from '../../limits.js';
 import { qosOf } from '../../qos/index.js';
+import { answerSubscribed, coversTopic, localClient, subscribedElsewhere } from '../reach.js';
 import type { HubService } from '../types.js';
+
+/** The bus question a worker asks the one holding the device (hub/services/reach.ts). */
+const SUBSCRIBED = 'publish-subscribed';
 
 /** Topic naming rule of the action (protocol.md Appendix A PublishMessage). */
 const TOPIC_SUFFIX = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -17,8 +20,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function fail(code: string, message: string): ApiError {
   return new ApiError(code, message);
 }
-
-interface ClientView { closed?: boolean; subscriptions?: Record<string, { qos: number }> }
 
 export const PublishMessage: Action = {
   params: ['Topic', 'Payload', 'ProductId', 'DeviceName', 'Qos', 'PayloadEncoding'],
@@ -53,14 +54,23 @@ export const PublishMessage: Action = {
     const broker = ctx.hub.broker;
     const clientId = productId + deviceName;
     // a sub-device online through its gateway is reached on the gateway's connection (GW-012)
-    const client = (broker as unknown as { clients: Record<string, ClientView | undefined> }).clients[clientId] ?? (ctx.sessions.proxyClient(productId, deviceName) as ClientView | undefined);
-    const t = levels(topic);
+    const client = localClient(ctx.hub, productId, deviceName, true);
+    if ((!client || client.closed) && ctx.hub.bus.clustered && ctx.sessions.isOnline(productId, deviceName)) {
+      // online on another worker of the cluster: that worker knows the connection's subscriptions
+      const subscribed = await subscribedElsewhere(ctx.hub, SUBSCRIBED, productId, deviceName, topic);
+      if (subscribed === false) throw noSubscription(deviceName, topic);
+      if (subscribed) {
+        await ctx.hub.publish(topic, payload, qos);
+        return {};
+      }
+      // no worker holds a connection after all: the device is offline, as below
+    }
     // Online from the CONNACK on: Aedes sets client.connected only after replaying the stored queue, so registration decides.
     if (!ctx.sessions.isOnline(productId, deviceName) || !client || client.closed) {
       const q = qosOf(broker);
       const session = q ? await q.store.session(clientId) : undefined;
       if (qos === 1 && q && session && (await q.store.storesFor(clientId, topic))) {
-        if (q.store.messages(clientId).length >= MAX_STORED_MESSAGES) {
+        if ((await q.store.storedCount(clientId)) >= MAX_STORED_MESSAGES) {
           throw fail('LimitExceeded.OfflineMessageExceedLimit', `device ${deviceName} is offline and already has ${MAX_STORED_MESSAGES} stored QoS 1 messages; this one is not stored`);
         }
         await ctx.hub.publish(topic, payload, 1);
@@ -70,14 +80,19 @@ export const PublishMessage: Action = {
       if (qos === 0 && ctx.hub.faults.has('store-qos0-offline')) await ctx.hub.publish(topic, payload, 0);
       throw fail('FailedOperation.DeviceOffline', `device ${deviceName} is offline${qos === 1 ? ' and has no persistent session subscribed to this topic' : ' (QoS 0 messages are not stored)'}`);
     }
-    const subscribed = Object.keys(client.subscriptions ?? {}).some((f) => covers(levels(f), t));
-    if (!subscribed) throw fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
+    if (!coversTopic(client, topic)) throw noSubscription(deviceName, topic);
     await ctx.hub.publish(topic, payload, qos);
     return {};
   },
 };
 
+const noSubscription = (deviceName: string, topic: string) => fail('FailedOperation.DeviceNoSubscription', `device ${deviceName} is online but not subscribed to ${topic}`);
+
 export const publishService: HubService = {
   name: 'publish',
   actions: { PublishMessage },
+  start(ctx) {
+    // Aedes' client.closed: a connection being torn down counts as gone, as in PublishMessage itself
+    if (ctx.bus.clustered) answerSubscribed(ctx, SUBSCRIBED, true, (c) => !c.closed);
+  },
 };

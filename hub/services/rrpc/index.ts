@@ -1,14 +1,21 @@
 // RRPC: PublishRRPCMessage publishes on $rrpc/rxd/${pid}/${dn}/${processID} and returns the device's answer from $rrpc/txd/.../${processID}, or times out (protocol.md §7.2).
 
-import type { Client } from 'aedes';
-import { covers, levels } from '../../acl/topics.js';
 import { encodedPacketSize } from '../../acl/publish.js';
 import type { Action } from '../../api/context.js';
 import { ApiError } from '../../api/errors.js';
 import { DEVICE_NAME, PRODUCT_ID, reqString } from '../../api/params.js';
 import { requireDevice } from '../../api/views.js';
 import { MAX_PUBLISH_PACKET_BYTES } from '../../limits.js';
+import { answerSubscribed, coversTopic, localClient, subscribedElsewhere } from '../reach.js';
+import { nextInSequence } from '../sequence.js';
 import type { HubService, ServiceContext } from '../types.js';
+
+/** The bus question a worker asks the one holding the device (hub/services/reach.ts). */
+const SUBSCRIBED = 'rrpc-subscribed';
+/** The bus event that carries a device's answer from the worker it arrived at to the one whose call waits for it. */
+const ANSWER = 'rrpc-answer';
+/** In a cluster, processIDs come from one sequence in the registry file, so an answer names one call cluster-wide. */
+const PROCESS_ID_KEY = 'rrpc-process-id';
 
 interface Pending {
   productId: string;
@@ -33,11 +40,24 @@ function state(ctx: ServiceContext): RrpcState {
   return s;
 }
 
-/** Whether one of the device's connections holds a subscription covering the request topic (RRPC-008). */
-function isSubscribed(ctx: ServiceContext, clientId: string, topic: string): boolean {
-  const client = (ctx.broker as unknown as { clients: Record<string, Client & { subscriptions?: Record<string, unknown> }> }).clients[clientId];
-  const t = levels(topic);
-  return Object.keys(client?.subscriptions ?? {}).some((filter) => covers(levels(filter), t));
+/**
+ * Whether the device's connection holds a subscription covering the request topic (RRPC-008): known here at once, or
+ * (a promise) asked of the worker of a cluster that holds it.
+ */
+function isSubscribed(ctx: ServiceContext, productId: string, deviceName: string, topic: string): boolean | Promise<boolean> {
+  const here = localClient(ctx, productId, deviceName, false);
+  if (here || !ctx.bus.clustered) return coversTopic(here, topic);
+  return subscribedElsewhere(ctx, SUBSCRIBED, productId, deviceName, topic).then((yes) => yes ?? false);
+}
+
+/** Completes the call an answer is for, if one waits in this process; false when none does. */
+function complete(ctx: ServiceContext, s: RrpcState, productId: string, deviceName: string, processId: string, payload: Buffer): boolean {
+  const call = findPending(ctx, s, productId, deviceName, processId);
+  if (!call) return false;
+  clearTimeout(call.timer);
+  s.pending.delete(`${call.productId}/${call.deviceName}/${call.processId}`);
+  call.resolve(payload);
+  return true;
 }
 
 /**
@@ -56,7 +76,7 @@ function findPending(ctx: ServiceContext, s: RrpcState, productId: string, devic
 
 const PublishRRPCMessage: Action = {
   params: ['ProductId', 'DeviceName', 'Payload'],
-  run(actx, p) {
+  async run(actx, p) {
     const ctx = actx.hub;
     const s = state(ctx);
     const productId = reqString(p, 'ProductId', PRODUCT_ID);
@@ -66,14 +86,16 @@ const PublishRRPCMessage: Action = {
     // RRPC-009: a disabled device is also offline; the more specific code wins
     if (device.enableState === 0) throw new ApiError('FailedOperation.DeviceAlreadyDisabled', `device ${productId}/${deviceName} is disabled`);
     if (!actx.sessions.isOnline(productId, deviceName)) throw new ApiError('FailedOperation.DeviceOffline', `device ${productId}/${deviceName} is not connected`); // RRPC-007
-    const processId = s.nextId;
-    s.nextId = s.nextId >= Number.MAX_SAFE_INTEGER ? 1 : s.nextId + 1;
+    let processId = s.nextId;
+    if (ctx.bus.clustered) processId = nextInSequence(ctx.registry, PROCESS_ID_KEY);
+    else s.nextId = s.nextId >= Number.MAX_SAFE_INTEGER ? 1 : s.nextId + 1;
     const topic = `$rrpc/rxd/${productId}/${deviceName}/${processId}`;
     const size = encodedPacketSize(2 + Buffer.byteLength(topic) + payload.length);
     if (size > MAX_PUBLISH_PACKET_BYTES) {
       throw new ApiError('InvalidParameterValue.PayloadOverLimit', `the request would be a PUBLISH of ${size} bytes; the limit is ${MAX_PUBLISH_PACKET_BYTES}`); // RRPC-011
     }
-    if (!isSubscribed(ctx, productId + deviceName, topic)) {
+    const subscribed = isSubscribed(ctx, productId, deviceName, topic);
+    if (!(typeof subscribed === 'boolean' ? subscribed : await subscribed)) {
       throw new ApiError('FailedOperation.DeviceNoSubscription', `device ${productId}/${deviceName} is not subscribed to $rrpc/rxd/${productId}/${deviceName}/+`); // RRPC-008
     }
     const key = `${productId}/${deviceName}/${processId}`;
@@ -112,12 +134,18 @@ export const rrpc: HubService = {
     STATES.set(ctx, s);
     ctx.onDevicePublish('$rrpc/txd/+/+/+', (m) => {
       const processId = m.topic.split('/')[4] ?? '';
-      const call = findPending(ctx, s, m.productId, m.deviceName, processId);
-      if (!call) return ctx.log(`rrpc: dropped an answer on ${m.topic}: no call is waiting for it`); // RRPC-010
-      clearTimeout(call.timer);
-      s.pending.delete(`${call.productId}/${call.deviceName}/${call.processId}`);
-      call.resolve(m.payload);
+      if (complete(ctx, s, m.productId, m.deviceName, processId, m.payload)) return;
+      // the call may wait on another worker: the identity sent on is this worker's login of the publisher, as here
+      if (ctx.bus.clustered) return ctx.bus.send(ANSWER, { productId: m.productId, deviceName: m.deviceName, processId, payload: m.payload.toString('base64') });
+      ctx.log(`rrpc: dropped an answer on ${m.topic}: no call is waiting for it`); // RRPC-010
     });
+    if (ctx.bus.clustered) {
+      answerSubscribed(ctx, SUBSCRIBED, false, () => true);
+      ctx.bus.on(ANSWER, (d) => {
+        const a = d as { productId: string; deviceName: string; processId: string; payload: string };
+        complete(ctx, s, a.productId, a.deviceName, a.processId, Buffer.from(a.payload, 'base64'));
+      });
+    }
     // Pending calls die with the broker: their HTTP requests were closed with the API server.
     ctx.broker.once('closed', () => {
       for (const call of s.pending.values()) clearTimeout(call.timer);

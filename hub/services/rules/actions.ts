@@ -8,6 +8,8 @@ import { verifyEndpoint } from './forward.js';
 import { MAX_RULES_PER_ACCOUNT, readPayload, RULE_NAME, type Rule, type RuleAction } from './model.js';
 
 const notExist = (name: string) => new ApiError('ResourceNotFound.TopicRuleNotExist', `rule ${name} does not exist`);
+const alreadyExists = (name: string) => new ApiError('InvalidParameterValue.TopicRuleAlreadyExist', `rule ${name} already exists; choose another RuleName or use ReplaceTopicRule`);
+const beyondLimit = () => new ApiError('InvalidParameterValue.RuleNumberBeyondLimit', `the account already has ${MAX_RULES_PER_ACCOUNT} rules, the limit; delete one first`);
 const actionNil = (name: string) =>
   new ApiError('InvalidParameterValue.ActionNil', `rule ${name} has no actions; a rule must have at least one action to be enabled (or create it with RuleDisabled true)`);
 
@@ -28,7 +30,7 @@ function view(r: Rule): Record<string, unknown> {
 export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Record<string, Action> {
   const need = (engine: RulesEngine, p: Params): Rule => {
     const name = reqString(p, 'RuleName', RULE_NAME);
-    const rule = engine.rules.get(name);
+    const rule = engine.store.all().get(name);
     if (!rule) throw notExist(name);
     return rule;
   };
@@ -38,17 +40,17 @@ export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Reco
       async run(ctx, p) {
         const engine = engineOf(ctx);
         const name = reqString(p, 'RuleName', RULE_NAME); // RULE-002
-        if (engine.rules.has(name)) throw new ApiError('InvalidParameterValue.TopicRuleAlreadyExist', `rule ${name} already exists; choose another RuleName or use ReplaceTopicRule`); // RULE-001
-        if (engine.rules.size >= MAX_RULES_PER_ACCOUNT) {
-          throw new ApiError('InvalidParameterValue.RuleNumberBeyondLimit', `the account already has ${engine.rules.size} rules, the limit; delete one first`); // RULE-009
-        }
+        const rules = engine.store.all();
+        if (rules.has(name)) throw alreadyExists(name); // RULE-001
+        if (rules.size >= MAX_RULES_PER_ACCOUNT) throw beyondLimit(); // RULE-009
         const f = readPayload(p, ctx.registry);
         const disabled = f.disabled ?? false;
         if (!disabled && f.actions.length === 0) throw actionNil(name); // RULE-005
         await verifyForwards(f.actions, ctx.hub.clock.now());
-        if (engine.rules.has(name)) throw new ApiError('InvalidParameterValue.TopicRuleAlreadyExist', `rule ${name} already exists`); // created while verifying
-        engine.rules.set(name, { name, sqlBase64: f.sqlBase64, sql: f.sql, actionsText: f.actionsText, actions: f.actions, description: f.description ?? '', disabled, createdAt: ctx.nowSeconds() });
-        engine.save();
+        // checked again where it is written: the name may have been taken (or the limit reached) while verifying, here or on another worker
+        const outcome = engine.store.create({ name, sqlBase64: f.sqlBase64, sql: f.sql, actionsText: f.actionsText, actions: f.actions, description: f.description ?? '', disabled, createdAt: ctx.nowSeconds() }, MAX_RULES_PER_ACCOUNT);
+        if (outcome === 'exists') throw alreadyExists(name);
+        if (outcome === 'full') throw beyondLimit();
         return {};
       },
     },
@@ -63,8 +65,7 @@ export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Reco
         const disabled = f.disabled ?? rule.disabled;
         if (!disabled && f.actions.length === 0) throw actionNil(rule.name);
         await verifyForwards(f.actions, ctx.hub.clock.now());
-        engine.rules.set(rule.name, { ...rule, sqlBase64: f.sqlBase64, sql: f.sql, actionsText: f.actionsText, actions: f.actions, description: f.description ?? rule.description, disabled });
-        engine.save();
+        if (!engine.store.replace({ ...rule, sqlBase64: f.sqlBase64, sql: f.sql, actionsText: f.actionsText, actions: f.actions, description: f.description ?? rule.description, disabled })) throw notExist(rule.name); // deleted meanwhile
         return {};
       },
     },
@@ -76,8 +77,7 @@ export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Reco
         if (!rule.disabled) throw new ApiError('FailedOperation.RuleAlreadyEnabled', `rule ${rule.name} is already enabled`); // RULE-004
         if (rule.actions.length === 0) throw actionNil(rule.name); // RULE-005
         await verifyForwards(rule.actions, ctx.hub.clock.now());
-        rule.disabled = false;
-        engine.save();
+        if (!engine.store.replace({ ...rule, disabled: false })) throw notExist(rule.name);
         return {};
       },
     },
@@ -87,8 +87,7 @@ export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Reco
         const engine = engineOf(ctx);
         const rule = need(engine, p);
         if (rule.disabled) throw new ApiError('FailedOperation.RuleAlreadyDisabled', `rule ${rule.name} is already disabled`); // RULE-004
-        rule.disabled = true;
-        engine.save();
+        if (!engine.store.replace({ ...rule, disabled: true })) throw notExist(rule.name);
         return {};
       },
     },
@@ -97,8 +96,7 @@ export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Reco
       run(ctx, p) {
         const engine = engineOf(ctx);
         const rule = need(engine, p); // RULE-007
-        engine.rules.delete(rule.name);
-        engine.save();
+        if (!engine.store.delete(rule.name)) throw notExist(rule.name);
         return {};
       },
     },
@@ -116,7 +114,7 @@ export function ruleActions(engineOf: (ctx: ActionContext) => RulesEngine): Reco
         const engine = engineOf(ctx);
         const offset = optInt(p, 'Offset', { min: 0 }) ?? 0;
         const limit = optInt(p, 'Limit', { min: 1, max: 250 }) ?? 20;
-        const all = [...engine.rules.values()];
+        const all = [...engine.store.all().values()];
         return { TotalCount: all.length, Rules: all.slice(offset, offset + limit).map(view) };
       },
     },

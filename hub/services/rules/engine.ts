@@ -4,57 +4,34 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../types.js';
 import { evaluate, type RuleInput, type RuleOutput } from './eval.js';
 import { Forwarder } from './forward.js';
-import { decodeSql, parseActions, type Rule, type StoredRule } from './model.js';
+import type { Rule } from './model.js';
 import type { Json } from './sql.js';
+import { RuleStore } from './store.js';
 import { filterMatches } from './topic.js';
 
-const META_KEY = 'rules';
-
 export class RulesEngine {
-  readonly rules = new Map<string, Rule>();
+  /** The rules, in the registry file (shared by the workers of a cluster). */
+  readonly store: RuleStore;
   private readonly forwarder: Forwarder;
   private seq = 0;
-  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ServiceContext) {
     this.forwarder = new Forwarder(() => ctx.clock.now(), ctx.log, () => ctx.faults.has('rules-forward-without-token'));
-    this.load();
+    this.store = new RuleStore(ctx.registry, ctx.bus.clustered, ctx.log);
   }
 
-  /** Rules of a file-backed hub come back after a restart; one that no longer compiles is logged and skipped. */
-  private load(): void {
-    const stored = this.ctx.registry.getMeta(META_KEY);
-    if (!stored) return;
-    for (const r of JSON.parse(stored) as StoredRule[]) {
-      try {
-        const sql = decodeSql(r.sql);
-        this.rules.set(r.name, { name: r.name, sqlBase64: r.sql, sql, actionsText: r.actions, actions: parseActions(r.actions, sql, this.ctx.registry), description: r.description, disabled: r.disabled, createdAt: r.createdAt });
-      } catch (err) {
-        this.ctx.log(`rules: stored rule ${r.name} skipped: ${(err as Error).message}`);
-      }
-    }
-  }
-
-  /** Writes are coalesced (a burst of API calls serializes the rule list once) and flushed on close. */
-  save(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.flush(), 100);
-  }
-
-  private flush(): void {
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    const stored: StoredRule[] = [...this.rules.values()].map((r) => ({ name: r.name, sql: r.sqlBase64, actions: r.actionsText, description: r.description, disabled: r.disabled, createdAt: r.createdAt }));
-    this.ctx.registry.setMeta(META_KEY, JSON.stringify(stored));
-  }
-
-  /** Runs every matching enabled rule on one message, in creation order, synchronously up to the actions' sends. */
-  process(message: { topic: string; payload: Buffer; qos: 0 | 1; productId: string; deviceName: string }): void {
-    if (this.rules.size === 0) return;
+  /**
+   * Runs every matching enabled rule on one message, in creation order, synchronously up to the actions' sends;
+   * resolves when its republishes are routed (undefined when there are none). Failures are logged, not thrown.
+   */
+  process(message: { topic: string; payload: Buffer; qos: 0 | 1; productId: string; deviceName: string }): Promise<unknown> | undefined {
+    const rules = this.store.all();
+    if (rules.size === 0) return undefined;
+    let routed: Promise<unknown>[] | undefined;
     const faults = this.ctx.faults;
     const topic = message.topic.split('/');
     let input: RuleInput | undefined;
-    for (const rule of this.rules.values()) {
+    for (const rule of rules.values()) {
       if (rule.disabled && !faults.has('rules-disabled-still-fires')) continue; // RULE-003, RULE-004
       if (!filterMatches(rule.sql.filter, topic, faults.has('rules-wrong-topic-match'))) continue; // RULE-010, RULE-011
       input ??= { ...message, nowMs: this.ctx.clock.now(), requestId: randomUUID() };
@@ -65,11 +42,12 @@ export class RulesEngine {
         this.ctx.log(`rules: ${rule.name} failed on ${message.topic}: ${(err as Error).message}`);
         continue;
       }
-      if (out) this.act(rule, input, out, message.qos);
+      if (out) this.act(rule, input, out, message.qos, (routed ??= []));
     }
+    return routed && routed.length > 0 ? Promise.all(routed) : undefined;
   }
 
-  private act(rule: Rule, input: RuleInput, out: RuleOutput, qos: 0 | 1): void {
+  private act(rule: Rule, input: RuleInput, out: RuleOutput, qos: 0 | 1, routed: Promise<unknown>[]): void {
     for (const action of rule.actions) {
       if (action.kind === 'republish') {
         const topic = republishTopic(action.topic, out, input.topic);
@@ -78,7 +56,7 @@ export class RulesEngine {
           continue;
         }
         const payload = out.kind === 'raw' ? out.value : JSON.stringify(out.value);
-        this.ctx.publish(topic, payload, qos).catch((err: Error) => this.ctx.log(`rules: ${rule.name}: republish to ${topic} failed: ${err.message}`)); // RULE-023
+        routed.push(this.ctx.publish(topic, payload, qos).catch((err: Error) => this.ctx.log(`rules: ${rule.name}: republish to ${topic} failed: ${err.message}`))); // RULE-023
       } else {
         // RULE-027: the §10.5 envelope; binary payloads travel as Base64.
         const envelope = {
@@ -97,12 +75,6 @@ export class RulesEngine {
 
   close(): void {
     this.forwarder.close();
-    if (!this.saveTimer) return;
-    try {
-      this.flush();
-    } catch (err) {
-      this.ctx.log(`rules: cannot save the rules on close: ${(err as Error).message}`);
-    }
   }
 }
 

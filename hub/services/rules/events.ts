@@ -22,9 +22,22 @@ export function watchDeviceState(ctx: ServiceContext, emit: (e: StateEvent) => v
   };
   const broker = ctx.broker as unknown as NodeJS.EventEmitter;
   broker.on('keepaliveTimeout', (client: Client) => timedOut.add(client));
+  // In a cluster, a login that takes over a connection held by another worker reports both events, in order, from
+  // here: the older worker's EV_OFFLINE and this one's EV_ONLINE would otherwise race to the rules' endpoints.
+  const otherWorker = (productId: string, deviceName: string) => ctx.sessions.holders(productId, deviceName).some((w) => w !== ctx.bus.workerId);
+  const tookOver = new WeakSet<Client>();
+  if (ctx.bus.clustered) {
+    // 'client' comes before Aedes tells the other workers of the new login, so the older one still holds its row
+    broker.on('client', (client: Client) => {
+      const s = ctx.sessions.get(client);
+      if (s && otherWorker(s.productId, s.deviceName)) tookOver.add(client);
+    });
+  }
   broker.on('clientReady', (client: Client) => {
     const s = ctx.sessions.get(client);
-    if (s) emit(make(s.productId, s.deviceName, 'EV_ONLINE', 'REASON_DEVICE_CONNECT')); // RULE-033
+    if (!s) return;
+    if (tookOver.has(client)) emit(make(s.productId, s.deviceName, 'EV_OFFLINE', 'REASON_DEVICE_KICKED')); // RULE-034, for the other worker
+    emit(make(s.productId, s.deviceName, 'EV_ONLINE', 'REASON_DEVICE_CONNECT')); // RULE-033
   });
   broker.on('clientDisconnect', (client: Client) => {
     const s = ctx.sessions.get(client);
@@ -37,6 +50,8 @@ export function watchDeviceState(ctx: ServiceContext, emit: (e: StateEvent) => v
         : ctx.sessions.othersOf(client) > 0
           ? 'REASON_DEVICE_KICKED'
           : 'REASON_DEVICE_DISCONNECT';
+    // closed because a login on another worker took over: that worker reports it (above)
+    if (reason === 'REASON_DEVICE_DISCONNECT' && ctx.bus.clustered && otherWorker(s.productId, s.deviceName)) return;
     emit(make(s.productId, s.deviceName, 'EV_OFFLINE', reason));
   });
 }

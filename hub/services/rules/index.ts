@@ -22,8 +22,10 @@ export const rulesService: HubService = {
     const engine = new RulesEngine(ctx);
     ENGINES.set(ctx, engine);
     // Every permitted device PUBLISH ('#' covers $ topics too; the rule's own filter decides), and the HTTP gateway's.
-    ctx.onDevicePublish('#', (m) => engine.process(m));
-    watchDeviceState(ctx, (e) => engine.process({ ...e, qos: 0 }));
+    // The publish completes after its republishes are routed: in a cluster, a message another device sends after this
+    // one's PUBACK (e.g. to a rule republishing to the same topic) then reaches subscribers after them (RULE-023).
+    ctx.onDevicePublish('#', (m) => engine.process(m), { holdAck: true });
+    watchDeviceState(ctx, (e) => void engine.process({ ...e, qos: 0 }));
     ctx.broker.once('closed', () => engine.close());
   },
 };

@@ -29,7 +29,7 @@ export interface Rule {
   createdAt: number;
 }
 
-/** What survives a restart of a file-backed hub (registry meta key 'rules'). */
+/** A rule as older hubs kept it, in a JSON list under the registry meta key 'rules' (store.ts moves it into its table). */
 export interface StoredRule {
   name: string;
   sql: string;
