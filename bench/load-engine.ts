@@ -2,7 +2,8 @@
 // mqtt.js client per device as load generators, against Mosquitto (so the broker's cost is small and the same for both)
 // and against bare Aedes: RSS per idle session, and client CPU per QoS 1 publish-and-receive.
 //
-// How RSS is sampled: each measurement runs in a fresh process started with --expose-gc; it takes a baseline RSS after
+// How RSS is sampled: each measurement runs in a fresh process started with --expose-gc (and, for idle sessions,
+// --max-semi-space-size=1 for both generators, as the engine's worker threads run); it takes a baseline RSS after
 // two gc() calls before any session exists, holds the sessions, and samples RSS again after two gc() calls while they
 // are all open; the figure is (held − baseline) / sessions. CPU is process.cpuUsage() of that process over the traffic.
 import { execFile } from 'node:child_process';
@@ -22,8 +23,11 @@ const CLIENT = new URL('./load-clients.ts', import.meta.url).pathname;
 
 /** Runs one measurement in a fresh process (so RSS and CPU belong to that client alone). */
 function child(mode: string, url: string, n: number, extra = ''): Promise<number> {
+  // Idle sessions: both generators run with a small young generation, as the engine's worker threads do (host.ts), so a
+  // fixed 16–32 MiB of young generation grown during the ramp is not counted as 2–4 KiB per session.
+  const young = mode.startsWith('idle') ? ['--max-semi-space-size=1'] : [];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', '--import', 'tsx', CLIENT, mode, url, String(n), extra, String(PUB_SECONDS)], { timeout: 120_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--expose-gc', ...young, '--import', 'tsx', CLIENT, mode, url, String(n), extra, String(PUB_SECONDS)], { timeout: 120_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${mode}: ${err.message}\n${stderr}`));
       resolve((JSON.parse(stdout.trim().split('\n').pop()!) as { result: number }).result);
     });
