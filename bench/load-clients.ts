@@ -4,7 +4,8 @@ import mqtt from 'mqtt';
 import { runEngine, wallMs } from '../load/fleet/engine.js';
 
 type Mode = 'idle-lean' | 'idle-mqttjs' | 'pub-lean' | 'pub-mqttjs' | 'qos1-throughput';
-const [mode, url, nText, extra] = process.argv.slice(2) as [Mode, string, string, string | undefined];
+const [mode, url, nText, extra, secondsText] = process.argv.slice(2) as [Mode, string, string, string | undefined, string | undefined];
+const SECONDS = Number(secondsText ?? 4);
 const n = Number(nText);
 const u = new URL(url);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -42,7 +43,7 @@ async function pubLean(rate: number): Promise<number> {
   setTimeout(() => { cpu0 = process.cpuUsage(); }, 100 + 2000);
   await runEngine({
     ...base, workerId: 'p', devices: fakeDevices(n), startAt, drain: 0.5,
-    stages: [{ duration: 2, target: n }, { duration: 4, target: n }],
+    stages: [{ duration: 2, target: n }, { duration: SECONDS, target: n }],
     telemetry: { qos: 1, rate, payloadBytes: 256, startAfter: 2 },
   }, (m) => { if (m.type !== 'log' && m.type !== 'ready') sent += m.delta.counters['mqtt_messages_sent'] ?? 0; });
   const c = process.cpuUsage(cpu0);
@@ -56,7 +57,7 @@ async function pubMqttjs(rate: number): Promise<number> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let sent = 0;
-  const total = rate * 4;
+  const total = rate * SECONDS;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));

@@ -14,6 +14,7 @@ import { createConnectionGuard, type ConnectionBounds } from './bounds/connectio
 import { attachPacketGate, type PacketCaps } from './bounds/packet-gate.js';
 import type { Faults } from './faults.js';
 import { MAX_SKIPPED_PUBLISH_BYTES } from './limits.js';
+import { batchWrites } from './write-batch.js';
 
 /** Subprotocols Paho and mqtt.js send: `mqtt` (3.1.1) and `mqttv3.1` (protocol.md §1.2). */
 const WS_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
@@ -161,6 +162,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   // No Nagle: small QoS 1 packets and their PUBACKs would otherwise wait for delayed ACKs (~40 ms each).
   const onTcp = (socket: Socket) => {
     socket.setNoDelay(true);
+    batchWrites(socket);
     accept(socket);
   };
   const tcp = createNetServer(onTcp);

@@ -6,7 +6,7 @@ import { Collector, type MetricsDelta } from '../metrics/collector.js';
 import { COUNTERS, TRENDS, labelled } from '../metrics/names.js';
 import type { Stage } from '../scenarios/types.js';
 import type { DeviceCred } from './credentials.js';
-import { DISCONNECT, PINGREQ, connectPacket, publishFrame, publishPacket, pubackPacket, splitFrames, subscribePacket, type Incoming } from './frames.js';
+import { DISCONNECT, PINGREQ, connectPacket, decodeFrame, head, headLength, parseHead, patchPublish, publishFrame, publishPacket, publishTemplate, cloneTemplate, subscribePacket, type Incoming, type PublishTemplate } from './frames.js';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 export const wallMs = (): number => performance.timeOrigin + performance.now();
@@ -46,13 +46,33 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_QUEUED_BYTES = 256 * 1024;
 /** Extra seconds past the plan before the engine stops no matter what (every loop is bounded in time). */
 const HARD_STOP_GRACE_S = 15;
+/**
+ * PUBACKs for deliveries wait for the session's next write (usually its next PUBLISH) for at most this long, or until
+ * ACK_BATCH of them are pending: one TCP segment instead of two per publish-and-receive. The loopback write is most of
+ * a message's client CPU (the kernel runs the receiver's TCP input in the writer's context).
+ */
+const ACK_DELAY_MS = 50;
+const ACK_BATCH = 32;
+/** The one timer of the engine ticks this often: traffic slots, PUBACK flushes, metric ticks; control every CONTROL_MS. */
+const TICK_MS = 2;
+const CONTROL_MS = 50;
+/** Keepalive and connect timeouts are checked a slice of sessions per control tick, every session once per WHEEL_SLICES ticks. */
+const WHEEL_SLICES = 20;
+/** QoS 1 telemetry in flight is one byte per sequence number in a ring this long (sequence numbers are per engine). */
+const RING = 1 << 20;
+/** Reads of every session land in one buffer (net.connect's onread): no Buffer per read, no stream buffering. */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 const enum State { Idle, Connecting, Subscribing, Ready, Closed }
 
-const SESSION = Symbol('session');
-type SessionSocket = net.Socket & { [SESSION]: Session };
+/** A socket that knows its session from construction (a property added later would grow every socket's shape). */
+class SessionSocket extends net.Socket {
+  constructor(readonly session: Session, options: net.SocketConstructorOpts) {
+    super(options);
+  }
+}
 
-/** One device session: deliberately small (no parser, no timers, no per-session maps). */
+/** One device session: deliberately small (no parser, no timers, no per-session maps); traffic buffers only once it sends. */
 class Session {
   socket: net.Socket | null = null;
   state = State.Idle;
@@ -61,6 +81,14 @@ class Session {
   startedAt = 0;
   lastSend = 0;
   failed = false;
+  /** Index in `ready` (swap-remove), or -1. */
+  readyAt = -1;
+  /** The telemetry PUBLISH, patched per message. */
+  tpl: PublishTemplate | null = null;
+  /** Pending PUBACKs: 4 bytes each. */
+  acks: Buffer | null = null;
+  ackLen = 0;
+  ackSince = 0;
   constructor(readonly idx: number) {}
   id(): number {
     const id = this.nextId;
@@ -91,20 +119,78 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
   const total = plan.stages.reduce((t, s) => t + s.duration, 0);
   const endTraffic = plan.startAt + total * 1000;
   const hardStop = endTraffic + (plan.drain + HARD_STOP_GRACE_S) * 1000;
-  /** QoS 1 telemetry in flight: key idx*1e7+seq → 1; deleted on first delivery. */
-  const outstanding = new Map<number, 1>();
+  const qos1 = plan.telemetry?.qos === 1;
+  /** QoS 1 telemetry in flight: ring[seq % RING] = 1 until its first delivery. */
+  const ring = qos1 ? new Uint8Array(RING) : null;
+  let outstanding = 0;
+  let ringLost = 0;
   const shadowPending = new Map<string, number>();
   let seq = 0;
   let localPick = 0;
   let stopping = false;
-  /** Topic strings of telemetry senders, made once per device. */
-  const dataTopics: string[] = [];
+  const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  // Hot counters as integers, folded into the collector before each drain.
+  let nSent = 0;
+  let nReceived = 0;
+  let nAcked = 0;
+  let nDuplicates = 0;
+  const latency = plan.telemetry ? m.recorder(TRENDS.deliveryLatency(plan.telemetry.qos)) : null;
+  /** Sessions with PUBACKs waiting. */
+  const ackWaiting: Session[] = [];
 
   const topicOf = (s: Session, suffix: string) => `${plan.devices[s.idx]!.productId}/${plan.devices[s.idx]!.deviceName}/${suffix}`;
 
+  function foldCounters(): void {
+    if (nSent) m.add(COUNTERS.sent, nSent);
+    if (nReceived) m.add(COUNTERS.received, nReceived);
+    if (nAcked) m.add(COUNTERS.qos1Acked, nAcked);
+    if (nDuplicates) m.add(COUNTERS.qos1Duplicates, nDuplicates);
+    nSent = nReceived = nAcked = nDuplicates = 0;
+  }
+
+  /** Writes `buf` with any pending PUBACKs in front, as one write. */
   function send(s: Session, buf: Buffer): void {
     s.lastSend = wallMs();
-    s.socket!.write(buf);
+    const sock = s.socket!;
+    if (s.ackLen) {
+      sock.write(Buffer.concat([s.acks!.subarray(0, s.ackLen), buf]));
+      ackSent(s);
+    } else sock.write(buf);
+  }
+
+  function ackSent(s: Session): void {
+    s.ackLen = 0;
+    // the socket still holds the buffer when the write did not complete at once: take a fresh one next time
+    if (s.socket && s.socket.writableLength > 0) s.acks = null;
+  }
+
+  function flushAcks(s: Session): void {
+    if (!s.ackLen || !s.socket) { s.ackLen = 0; return; }
+    s.lastSend = wallMs();
+    s.socket.write(s.acks!.subarray(0, s.ackLen));
+    ackSent(s);
+  }
+
+  function queueAck(s: Session, messageId: number): void {
+    if (!s.acks) s.acks = Buffer.allocUnsafe(ACK_BATCH * 4);
+    if (s.ackLen === 0) { s.ackSince = wallMs(); ackWaiting.push(s); }
+    const b = s.acks;
+    const o = s.ackLen;
+    b[o] = 0x40; b[o + 1] = 2; b[o + 2] = messageId >> 8; b[o + 3] = messageId & 0xff;
+    s.ackLen = o + 4;
+    if (s.ackLen >= ACK_BATCH * 4) flushAcks(s);
+  }
+
+  /** PUBACKs that waited long enough go out on their own (sessions that received but did not send). */
+  function flushDueAcks(now: number, all: boolean): void {
+    let keep = 0;
+    for (let i = 0; i < ackWaiting.length; i++) {
+      const s = ackWaiting[i]!;
+      if (!s.ackLen) continue;
+      if (all || now - s.ackSince >= ACK_DELAY_MS) flushAcks(s);
+      else ackWaiting[keep++] = s;
+    }
+    ackWaiting.length = keep;
   }
 
   function subscriptions(s: Session): { topic: string; qos: 0 | 1 }[] {
@@ -119,6 +205,7 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
 
   function markReady(s: Session): void {
     s.state = State.Ready;
+    s.readyAt = ready.length;
     ready.push(s);
   }
 
@@ -126,16 +213,21 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
     if (s.state === State.Closed || s.state === State.Idle) return;
     if (s.state === State.Connecting) pending--;
     else connected--;
-    if (s.state === State.Ready) {
-      const i = ready.indexOf(s);
-      if (i >= 0) ready.splice(i, 1);
+    if (s.readyAt >= 0) {
+      const last = ready.pop()!;
+      if (last !== s) { ready[s.readyAt] = last; last.readyAt = s.readyAt; }
+      s.readyAt = -1;
     }
+    if (why === 'planned') flushAcks(s);
     if (why !== 'planned') s.failed = true;
     if (why === 'error' && s.state !== State.Connecting) m.add(COUNTERS.disconnects);
     s.state = State.Closed;
     const sock = s.socket;
     s.socket = null;
     s.tail = null;
+    s.tpl = null;
+    s.acks = null;
+    s.ackLen = 0;
     if (sock && !sock.destroyed) {
       if (why === 'planned') sock.end(DISCONNECT);
       sock.destroy();
@@ -170,29 +262,33 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
         if (p.granted.some((g) => g === 0x80)) m.add('mqtt_subscribe_refused');
         markReady(s);
         return;
-      case 'puback':
-        m.add(COUNTERS.qos1Acked);
-        return;
       case 'publish':
-        if (p.qos === 1) send(s, pubackPacket(p.messageId));
-        onPublish(s, p.topic, p.payload);
+        if (p.qos === 1) queueAck(s, p.messageId);
+        onColdPublish(s, p.topic, p.payload);
         return;
       default:
         return;
     }
   }
 
-  function onPublish(s: Session, topic: string, payload: Buffer): void {
+  /** Telemetry coming back (the hot path): read straight from the bytes, no strings. */
+  function onTelemetry(buf: Buffer, from: number, to: number): void {
+    nReceived++;
+    parseHead(buf, from, to);
+    if (qos1) {
+      const k = head.seq % RING;
+      if (head.seq >= 0 && ring![k] === 1) {
+        ring![k] = 0;
+        outstanding--;
+        latency!.record((wallMs() - head.ms) * 1000);
+      } else nDuplicates++;
+    } else if (head.seq >= 0) latency!.record((wallMs() - head.ms) * 1000);
+  }
+
+  function onColdPublish(s: Session, topic: string, payload: Buffer): void {
     m.add(COUNTERS.received);
     const now = wallMs();
-    if (topic.endsWith('/data') && plan.telemetry) {
-      const [seqText, sentText] = payload.toString('latin1', 0, 40).split(',');
-      const key = s.idx * 1e7 + Number(seqText);
-      if (plan.telemetry.qos === 1) {
-        if (outstanding.delete(key)) m.recordUs(TRENDS.deliveryLatency(1), (now - Number(sentText)) * 1000);
-        else m.add(COUNTERS.qos1Duplicates);
-      } else m.recordUs(TRENDS.deliveryLatency(0), (now - Number(sentText)) * 1000);
-    } else if (topic.endsWith('/control') && plan.c2d) {
+    if (topic.endsWith('/control') && plan.c2d) {
       const [, sentText] = payload.toString('latin1', 0, 48).split(',');
       m.add('c2d_received');
       if (sentText) m.recordUs(TRENDS.c2dLatency, (now - Number(sentText)) * 1000);
@@ -217,44 +313,94 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
     }
   }
 
+  /**
+   * Parses whole packets in buf[0, len): PUBACKs and telemetry PUBLISHes inline, anything else through decodeFrame.
+   * Returns the offset of the first incomplete packet.
+   */
+  function parse(s: Session, buf: Buffer, len: number): number {
+    let off = 0;
+    while (len - off >= 2) {
+      let rem = 0;
+      let mul = 1;
+      let i = off + 1;
+      let complete = false;
+      for (let n = 0; n < 4 && i < len; n++) {
+        const b = buf[i++]!;
+        rem += (b & 0x7f) * mul;
+        mul *= 128;
+        if ((b & 0x80) === 0) { complete = true; break; }
+        if (n === 3) throw new Error('malformed remaining length');
+      }
+      if (!complete || len - i < rem) break;
+      const first = buf[off]!;
+      const end = i + rem;
+      const type = first >> 4;
+      if (type === 4) nAcked++;
+      else if (type === 3 && plan.telemetry && rem >= 2) {
+        const qos = (first >> 1) & 3;
+        const tEnd = i + 2 + ((buf[i]! << 8) | buf[i + 1]!);
+        let p = tEnd;
+        if (qos > 0) { queueAck(s, (buf[p]! << 8) | buf[p + 1]!); p += 2; }
+        // ".../data" is telemetry; anything else takes the general path
+        if (tEnd - i >= 7 && buf[tEnd - 5] === 47 && buf[tEnd - 4] === 100 && buf[tEnd - 3] === 97 && buf[tEnd - 2] === 116 && buf[tEnd - 1] === 97) onTelemetry(buf, p, end);
+        else {
+          const pkt = decodeFrame(first, buf.subarray(i, end));
+          if (pkt.type === 'publish') onColdPublish(s, pkt.topic, Buffer.from(pkt.payload));
+        }
+      } else {
+        const pkt = decodeFrame(first, buf.subarray(i, end));
+        if (pkt.type === 'publish') pkt.payload = Buffer.from(pkt.payload); // the read buffer is reused
+        onPacket(s, pkt);
+      }
+      if (s.socket === null) return len; // closed while handling
+      off = end;
+    }
+    return off;
+  }
+
   function open(s: Session): void {
-    const d = plan.devices[s.idx]!;
     s.state = State.Connecting;
     s.startedAt = wallMs();
     pending++;
     m.add(COUNTERS.connectAttempts);
     const localAddress = plan.localAddresses.length ? plan.localAddresses[localPick++ % plan.localAddresses.length] : undefined;
-    const sock = net.connect({ host: plan.host, port: plan.port, ...(localAddress ? { localAddress } : {}) }) as SessionSocket;
+    const sock = new SessionSocket(s, { onread: { buffer: readBuffer, callback: onSocketRead } } as net.SocketConstructorOpts);
     s.socket = sock;
-    sock[SESSION] = s;
     sock.setNoDelay(true);
     // Shared handlers (the session hangs off the socket): no closures per session, which matters at 20k sessions a process.
-    sock.on('connect', onSocketConnect);
-    sock.on('data', onSocketData);
+    sock.once('connect', onSocketConnect);
     sock.on('error', onSocketError);
     sock.on('close', onSocketClose);
+    sock.connect({ host: plan.host, port: plan.port, ...(localAddress ? { localAddress } : {}) });
   }
 
   function onSocketConnect(this: SessionSocket): void {
-    const s = this[SESSION];
+    const s = this.session;
     const login = deviceLogin(plan.devices[s.idx]!, { expiry: Math.floor(Date.now() / 1000) + 86_400 });
     send(s, connectPacket(login.clientId, login.username, login.password, plan.keepalive));
   }
 
-  function onSocketData(this: SessionSocket, chunk: Buffer): void {
-    const s = this[SESSION];
-    if (s.socket !== this) return;
-    const buf = s.tail ? Buffer.concat([s.tail, chunk]) : chunk;
+  function onSocketRead(this: SessionSocket, nread: number, chunk: Buffer): boolean {
+    const s = this.session;
+    if (s.socket !== this) return true;
     try {
-      s.tail = splitFrames(buf, (p) => onPacket(s, p));
+      if (s.tail) {
+        const all = Buffer.concat([s.tail, chunk.subarray(0, nread)]);
+        const used = parse(s, all, all.length);
+        s.tail = s.socket && used < all.length ? all.subarray(used) : null;
+      } else {
+        const used = parse(s, chunk, nread);
+        s.tail = s.socket && used < nread ? Buffer.from(chunk.subarray(used, nread)) : null; // copy: the read buffer is shared
+      }
     } catch (e) {
       emitLog(`device ${s.idx}: ${(e as Error).message}`);
       close(s, 'error');
     }
+    return true;
   }
 
   function onSocketError(this: SessionSocket, e: NodeJS.ErrnoException): void {
-    const s = this[SESSION];
+    const s = this.session;
     if (s.socket !== this) return;
     if (s.state === State.Connecting) {
       m.add(COUNTERS.connectErrors);
@@ -264,7 +410,7 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
   }
 
   function onSocketClose(this: SessionSocket): void {
-    const s = this[SESSION];
+    const s = this.session;
     if (s.socket !== this) return;
     if (s.state === State.Connecting) m.add(COUNTERS.connectErrors);
     if (s.state !== State.Closed && s.state !== State.Idle) close(s, stopping ? 'planned' : 'error');
@@ -308,10 +454,32 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
   function sendTelemetry(s: Session, intended: number): void {
     const t = plan.telemetry!;
     const n = seq++;
-    const head = `${n},${intended.toFixed(3)},`;
-    if (t.qos === 1) outstanding.set(s.idx * 1e7 + n, 1);
-    m.add(COUNTERS.sent);
-    send(s, publishFrame(dataTopics[s.idx] ??= topicOf(s, 'data'), t.qos, t.qos ? s.id() : 0, head, t.payloadBytes));
+    if (ring) {
+      const k = n % RING;
+      if (ring[k] === 1) ringLost++; // still undelivered a whole ring later: lost
+      else outstanding++;
+      ring[k] = 1;
+    }
+    nSent++;
+    const id = t.qos ? s.id() : 0;
+    if (headLength(n, intended) > t.payloadBytes) { // tiny payloads: the head does not fit the template
+      send(s, publishFrame(topicOf(s, 'data'), t.qos, id, `${n},${intended.toFixed(3)},`, t.payloadBytes));
+      return;
+    }
+    let tpl = s.tpl;
+    if (!tpl) tpl = s.tpl = publishTemplate(topicOf(s, 'data'), t.qos, t.payloadBytes, ACK_BATCH * 4);
+    patchPublish(tpl, id, n, intended);
+    const sock = s.socket!;
+    s.lastSend = wallMs();
+    if (s.ackLen) {
+      // the PUBACKs pending for this session go just in front of the PUBLISH: one write
+      const at = tpl.headroom - s.ackLen;
+      s.acks!.copy(tpl.buf, at, 0, s.ackLen);
+      sock.write(tpl.buf.subarray(at));
+      s.ackLen = 0;
+    } else sock.write(tpl.frame);
+    // the socket still holds the template when the write did not complete at once: patch a copy next time
+    if (sock.writableLength > 0) s.tpl = cloneTemplate(tpl);
   }
 
   function sendShadow(s: Session, intended: number): void {
@@ -324,17 +492,19 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
     send(s, publishPacket(`$shadow/operation/${d.productId}/${d.deviceName}`, body, 0, 0));
   }
 
-  // ---- the main loop: ramp, keepalive, timeouts, traffic; bounded by hardStop
+  // ---- the main loop: one timer for ramp, keepalive, timeouts, traffic and PUBACKs; bounded by hardStop
   return new Promise<void>((resolve) => {
     let lastTick = wallMs();
-    let trafficTimer: NodeJS.Timeout | undefined;
+    let lastControl = 0;
+    let wheel = 0;
     let drainStarted = 0;
+    let lastEmit = wallMs();
 
     const finish = () => {
-      clearInterval(ctlTimer);
-      if (trafficTimer) clearInterval(trafficTimer);
+      clearInterval(timer);
       stopping = true;
-      if (plan.telemetry?.qos === 1) m.add(COUNTERS.qos1Lost, outstanding.size);
+      foldCounters();
+      if (qos1) m.add(COUNTERS.qos1Lost, outstanding + ringLost);
       if (shadowPending.size) m.add(COUNTERS.requestFailures, shadowPending.size);
       for (const s of sessions) close(s, 'planned');
       m.gauges['sessions'] = 0;
@@ -343,17 +513,16 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
       resolve();
     };
 
-    const control = () => {
-      const now = wallMs();
-      if (abort?.aborted || now > hardStop) { emitLog(abort?.aborted ? 'aborted' : 'hard stop reached'); finish(); return; }
+    const control = (now: number): boolean => {
+      if (abort?.aborted || now > hardStop) { emitLog(abort?.aborted ? 'aborted' : 'hard stop reached'); finish(); return false; }
       const t = (now - plan.startAt) / 1000;
       if (now >= endTraffic) {
         // Drain: wait for in-flight messages (bounded by plan.drain), then close everything.
         drainStarted ||= now;
         // Cloud-driven traffic (c2d, RRPC) is not tracked here: give its last messages a second to land.
         const cloudGrace = plan.c2d || plan.rrpc ? Math.min(plan.drain, 1) * 1000 : 0;
-        const idle = outstanding.size === 0 && shadowPending.size === 0 && now - drainStarted >= cloudGrace;
-        if (idle || now - drainStarted >= plan.drain * 1000) { finish(); return; }
+        const idle = outstanding === 0 && shadowPending.size === 0 && now - drainStarted >= cloudGrace;
+        if (idle || now - drainStarted >= plan.drain * 1000) { finish(); return false; }
       } else if (t >= 0) {
         const target = targetAt(plan.stages, t);
         // Ramp up: within the connect-rate budget of this tick and the pending-CONNACK cap.
@@ -370,9 +539,9 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
           s.state = State.Idle;
         }
       }
-      // Connect timeouts and keepalive pings.
+      // Connect timeouts and keepalive pings: one slice of the wheel per tick (every session once a second).
       const pingAfter = plan.keepalive > 0 ? plan.keepalive * 500 : Infinity;
-      for (let i = 0; i < nextToOpen; i++) {
+      for (let i = wheel; i < nextToOpen; i += WHEEL_SLICES) {
         const s = sessions[i]!;
         if (s.state === State.Connecting && now - s.startedAt > CONNECT_TIMEOUT_MS) {
           m.add(COUNTERS.connectErrors);
@@ -380,30 +549,30 @@ export async function runEngine(plan: EnginePlan, emit: (m: EngineMessage) => vo
           close(s, 'error');
         } else if ((s.state === State.Ready || s.state === State.Subscribing) && now - s.lastSend > pingAfter) send(s, PINGREQ);
       }
+      wheel = (wheel + 1) % WHEEL_SLICES;
       lastTick = now;
       m.gauges['sessions'] = connected;
       m.gauges['pending'] = pending;
+      return true;
     };
 
-    const ctlTimer = setInterval(control, 50);
-    let lastEmit = wallMs();
-    const emitter = () => {
+    const tick = () => {
       const now = wallMs();
+      telemetrySlots?.(now, sendTelemetry);
+      shadowSlots?.(now, sendShadow);
+      if (ackWaiting.length) flushDueAcks(now, now >= endTraffic);
+      if (now - lastControl >= CONTROL_MS) {
+        lastControl = now;
+        if (!control(now)) return;
+      }
       if (now - lastEmit >= plan.tickMs) {
         lastEmit = now;
+        foldCounters();
         emit({ type: 'tick', workerId: plan.workerId, delta: m.drain() });
       }
     };
-    if (telemetrySlots || shadowSlots) {
-      trafficTimer = setInterval(() => {
-        const now = wallMs();
-        telemetrySlots?.(now, sendTelemetry);
-        shadowSlots?.(now, sendShadow);
-        emitter();
-      }, 2);
-    } else {
-      trafficTimer = setInterval(emitter, 100);
-    }
-    control();
+    const timer = setInterval(tick, TICK_MS);
+    lastControl = wallMs();
+    control(lastControl);
   });
 }

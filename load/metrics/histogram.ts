@@ -28,6 +28,43 @@ export function recordUs(h: Histogram, us: number, expectedIntervalUs = 0): void
   else h.recordValue(v);
 }
 
+/** Sub-bucket magnitude of 3 significant digits (HDR: 2 × 10^3 → 2048 sub-buckets, half of them 1024 = 2^10). */
+const HALF_MAGNITUDE = 10;
+const HALF_COUNT = 1 << HALF_MAGNITUDE;
+/** Buckets that reach HIGHEST_US (< 2^32). */
+const BUCKETS = 32 - HALF_MAGNITUDE;
+
+/**
+ * Counts on HDR's own bucket layout (1 µs resolution below 2,048 µs, 3 significant digits above), recorded with integer
+ * arithmetic into one Int32Array: no allocation, no Math.pow/log2 per value. Folded into an HDR histogram per drain.
+ */
+export class FastRecorder {
+  readonly counts = new Int32Array((BUCKETS + 1) * HALF_COUNT);
+  total = 0;
+
+  record(us: number): void {
+    const v = us >= HIGHEST_US ? HIGHEST_US : us < 1 || us !== us ? 1 : Math.round(us);
+    const bucket = Math.max(0, 31 - Math.clz32(v) - HALF_MAGNITUDE);
+    this.counts[(bucket + 1) * HALF_COUNT + (v >>> bucket) - HALF_COUNT]!++;
+    this.total++;
+  }
+
+  /** Adds the counts into `h` (each at its bucket's lowest value, which HDR maps back to the same bucket) and clears. */
+  foldInto(h: Histogram): void {
+    if (!this.total) return;
+    const c = this.counts;
+    for (let i = 0; i < c.length; i++) {
+      const n = c[i]!;
+      if (!n) continue;
+      const bucket = i < 2 * HALF_COUNT ? 0 : (i >> HALF_MAGNITUDE) - 1;
+      const sub = i - (bucket + 1) * HALF_COUNT + HALF_COUNT;
+      h.recordValueWithCount(sub * 2 ** bucket, n);
+      c[i] = 0;
+    }
+    this.total = 0;
+  }
+}
+
 export function encode(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }

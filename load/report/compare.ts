@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { HubcheckError } from '../../src/errors.js';
 import { LOAD_REPORT_SCHEMA, type LoadReport } from './model.js';
+import { isBenchFile, type BenchFile } from './bench.js';
 
 /** Absolute drop of a success rate (0–1) that counts as a regression. */
 export const RATE_TOLERANCE = 0.005;
@@ -56,6 +57,16 @@ export function compareReports(a: LoadReport, b: LoadReport, tolerance = 0.1, fl
     if (worse > tolerance) out.push({ metric, baseline: base, current: cur, worse });
   }
   return out.sort((x, y) => y.worse - x.worse);
+}
+
+/** The bench file at `path`, or undefined when it is something else (a load report, or not JSON: readLoadReport says why). */
+export async function readBenchFile(path: string): Promise<BenchFile | undefined> {
+  try {
+    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return isBenchFile(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readLoadReport(path: string): Promise<LoadReport> {

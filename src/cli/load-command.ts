@@ -149,7 +149,16 @@ function printOutcome(outcome: { report: import('../../load/report/model.js').Lo
 export async function reportCompareCommand(a: string, b: string, opts: { tolerance?: string; floor?: string }, write: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
   const tolerance = num('--tolerance', opts.tolerance ?? '0.1', { min: 0, max: 100 })!;
   const floor = num('--floor', opts.floor ?? '1', { min: 0 })!;
-  const { readLoadReport, compareReports, formatRegressions } = await import('../../load/report/compare.js');
+  const { readLoadReport, compareReports, formatRegressions, readBenchFile } = await import('../../load/report/compare.js');
+  const [ba, bb] = await Promise.all([readBenchFile(a), readBenchFile(b)]);
+  if (ba || bb) {
+    // bench files (reports/bench/*.json): the change of every figure; exit 1 when one got worse beyond the tolerance
+    if (!ba || !bb) throw bad(`report compare: ${ba ? b : a} is not a bench file; give two files from reports/bench/ (or two load.json)`);
+    const { compareBench, formatBenchChanges } = await import('../../load/report/bench.js');
+    const changes = compareBench(ba, bb, tolerance);
+    write(formatBenchChanges(a, b, changes, tolerance));
+    return changes.some((c) => c.worse) ? 1 : 0;
+  }
   const [ra, rb] = await Promise.all([readLoadReport(a), readLoadReport(b)]);
   if (ra.scenario !== rb.scenario) write(`note: comparing different scenarios (${ra.scenario} vs ${rb.scenario})`);
   const regs = compareReports(ra, rb, tolerance, floor);

@@ -149,9 +149,9 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await reportDiffCommand(a, b);
     });
   report.command('compare')
-    .description('print the regressions from load report A (baseline) to B by metric; exits 1 when there are any')
-    .argument('<a>', 'baseline load.json')
-    .argument('<b>', 'current load.json')
+    .description('print the regressions from load report A (baseline) to B by metric, or the change of every figure between two bench files (reports/bench/*.json); exits 1 when something got worse')
+    .argument('<a>', 'baseline load.json or bench file')
+    .argument('<b>', 'current load.json or bench file')
     .option('--tolerance <fraction>', 'relative worsening allowed (default 0.1 = 10 %)')
     .option('--floor <n>', 'ignore absolute changes up to this (ms for latencies, counts for counters; default 1)')
     .action(async (a: string, b: string, opts: { tolerance?: string; floor?: string }) => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { apportion, planEngines } from '../../load/fleet/coordinator.js';
 import { targetAt } from '../../load/fleet/engine.js';
-import { publishFrame, publishPacket, splitFrames, type Incoming } from '../../load/fleet/frames.js';
+import mqttPacket from 'mqtt-packet';
+import { connectPacket, head, headLength, parseHead, patchPublish, publishFrame, publishPacket, publishTemplate, splitFrames, subscribePacket, type Incoming } from '../../load/fleet/frames.js';
 import { checkLoopback, resolveScenario, segmentOf } from '../../load/run.js';
 import { SCENARIOS } from '../../load/scenarios/index.js';
 import { parseLocalAddresses, parseThresholds } from '../../src/cli/load-command.js';
@@ -57,11 +58,38 @@ describe('framing', () => {
     }
   });
 
+  it('encodes CONNECT, SUBSCRIBE and PUBLISH exactly as mqtt-packet does', () => {
+    expect(connectPacket('ABCDEFGHIJdev1', 'ABCDEFGHIJdev1;12010126;ABCDE;1765094400', 'x'.repeat(64) + ';hmacsha256', 300)).toEqual(mqttPacket.generate({
+      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'ABCDEFGHIJdev1', keepalive: 300,
+      username: 'ABCDEFGHIJdev1;12010126;ABCDE;1765094400', password: Buffer.from('x'.repeat(64) + ';hmacsha256'),
+    }));
+    const subs = [{ topic: 'ABCDEFGHIJ/dev1/data', qos: 1 as const }, { topic: '$rrpc/rxd/ABCDEFGHIJ/dev1/+', qos: 0 as const }];
+    expect(subscribePacket(77, subs)).toEqual(mqttPacket.generate({ cmd: 'subscribe', messageId: 77, subscriptions: subs }));
+    for (const [payload, qos] of [['{"a":1}', 0], ['x'.repeat(200), 1], [Buffer.alloc(20_000, 7), 1]] as const) {
+      expect(publishPacket('a/b/c', payload, qos, 9)).toEqual(mqttPacket.generate({ cmd: 'publish', topic: 'a/b/c', payload, qos, dup: false, retain: false, ...(qos ? { messageId: 9 } : {}) } as mqttPacket.IPublishPacket));
+    }
+  });
+
   it('builds the same PUBLISH bytes as mqtt-packet on the hot path', () => {
     for (const [size, qos] of [[24, 0], [128, 1], [300, 1], [16_000, 1]] as const) {
       const head = '12,1700000000000.125,';
       expect(publishFrame('ABCDEFGHIJ/dev1/data', qos, 513, head, size)).toEqual(publishPacket('ABCDEFGHIJ/dev1/data', head + 'x'.repeat(size - head.length), qos, 513));
     }
+  });
+
+  it('patches a reused PUBLISH template into the same bytes publishFrame builds, and reads the head back', () => {
+    for (const [size, qos] of [[64, 0], [256, 1], [300, 1]] as const) {
+      const t = publishTemplate('ABCDEFGHIJ/dev1/data', qos, size, 16);
+      for (const [seq, ms, id] of [[123_456, 1_765_094_400_000.125, 513], [7, 1_765_094_400_001.5, 65535], [0, 1_765_094_400_002, 1]] as const) {
+        expect(headLength(seq, ms)).toBe(`${seq},${ms.toFixed(3)},`.length);
+        patchPublish(t, id, seq, ms);
+        expect(t.frame).toEqual(publishFrame('ABCDEFGHIJ/dev1/data', qos, id, `${seq},${ms.toFixed(3)},`, size));
+        parseHead(t.buf, t.payloadAt, t.buf.length);
+        expect([head.seq, head.ms]).toEqual([seq, Math.round(ms * 1000) / 1000]);
+      }
+    }
+    parseHead(Buffer.from('abc,1,'), 0, 6);
+    expect(head.seq).toBe(-1);
   });
 
   it('refuses a malformed remaining length', () => {

@@ -1,6 +1,6 @@
 // HDR histograms merge losslessly across shards; SLO thresholds judge the merged metrics; compare finds regressions.
 import { describe, expect, it } from 'vitest';
-import { encode, mergeEncoded, newHistogram, recordUs } from '../../load/metrics/histogram.js';
+import { FastRecorder, encode, mergeEncoded, newHistogram, recordUs } from '../../load/metrics/histogram.js';
 import { compareReports } from '../../load/report/compare.js';
 import { mergeReports } from '../../load/report/merge.js';
 import { rates, trends } from '../../load/report/aggregate.js';
@@ -19,6 +19,19 @@ function report(values: number[], counters: Record<string, number>, id = 'r'): L
 }
 
 describe('histograms', () => {
+  it('the hot-path recorder folds into exactly the HDR histogram direct recording gives', () => {
+    const values = [0, 0.4, 1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4097, 123_456.7, 9_999_999, 3_600_000_000, 5e9, NaN];
+    for (let i = 0; i < 5000; i++) values.push((i * 7919) % 250_000);
+    const direct = newHistogram('fast');
+    const r = new FastRecorder();
+    for (const v of values) { recordUs(direct, Number.isNaN(v) ? 1 : v); r.record(v); }
+    const folded = newHistogram('fast');
+    r.foldInto(folded);
+    expect(folded.totalCount).toBe(direct.totalCount);
+    for (const p of [0, 1, 10, 50, 90, 99, 99.9, 100]) expect(folded.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    expect(r.total).toBe(0); // folding clears it for the next interval
+  });
+
   it('merged shard histograms give the percentiles of all samples together', () => {
     const all = Array.from({ length: 4000 }, (_, i) => 1 + ((i * 7919) % 1000));
     const shards = [0, 1, 2, 3].map((k) => {
