@@ -110,7 +110,10 @@ export const AREAS = {
   },
   core: {
     what: 'start-up and wiring: startHub, the broker and its listeners, the hub clock, the service context',
-    mutate: ['hub/index.ts', 'hub/broker.ts', 'hub/clock.ts', 'hub/services/context.ts', 'hub/services/index.ts'],
+    mutate: [
+      'hub/index.ts', 'hub/broker.ts', 'hub/write-batch.ts', 'hub/clock.ts', 'hub/services/context.ts', 'hub/services/index.ts',
+      'hub/services/reach.ts', 'hub/services/sequence.ts',
+    ],
     suites: ['suites/**/*.test.ts'],
   },
 } as const satisfies Record<string, Area>;
@@ -122,6 +125,14 @@ export const UNMAPPED: Record<string, string> = {
   'hub/faults.ts': 'the fault switches: what each breaks is judged by `hubcheck selftest`, not by the suites against a working hub',
   'hub/main.ts': 'the command line of the standalone hub (flags, printing, signals); the suites start the hub in code',
   'hub/services/types.ts': 'types only: nothing to mutate',
+  // mutation runs start one embedded hub process, where none of the cluster's code runs; test/hub/cluster*.test.ts
+  // and the whole suite against a 2-worker cluster (test/hub/cluster-run.test.ts) are what judge it
+  'hub/cluster/bus.ts': 'runs only in a hub cluster (--workers): questions and notices between workers',
+  'hub/cluster/mq.ts': 'runs only in a hub cluster: message routing through mqemitter-redis',
+  'hub/cluster/mqemitter-redis.d.ts': 'types only: nothing to mutate',
+  'hub/cluster/presence.ts': 'runs only in a hub cluster: which worker holds which device',
+  'hub/cluster/primary.ts': 'runs only in a hub cluster: the primary process that forks and restarts workers',
+  'hub/cluster/worker.ts': 'runs only in a hub cluster: a worker process start-up',
 };
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
