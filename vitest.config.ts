@@ -19,13 +19,14 @@ export default defineConfig({
     projects: [
       {
         // Many of the project's own tests use the CPU in earnest (load engines, selftest, SDK runs): one worker per
-        // core but one, vitest's own default.
+        // core but one, vitest's own default; but two at least, since the longest of them (the selftest, minutes of
+        // suites run once per fault) mostly waits on its children, and one at a time would put all of it in series.
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
-          maxWorkers: Math.max(1, os.availableParallelism() - 1),
+          maxWorkers: Math.max(2, os.availableParallelism() - 1),
           sequence: { groupOrder: 0 },
         },
       },
