@@ -29,6 +29,23 @@ export const COUNTERS = {
   httpReqFailed: 'http_req_failures',
 } as const;
 
+/** Counters of the cycle scenario: visits, per-message delivery, and per-identity outcomes (counted once at the end). */
+export const CYCLE = {
+  visits: 'cycle_visits',
+  visitsDone: 'cycle_visits_done',
+  visitTimeouts: 'cycle_visit_timeouts',
+  lost: 'cycle_lost',
+  duplicates: 'cycle_duplicates',
+  misrouted: 'cycle_misrouted',
+  identities: 'identities',
+  identitiesVisited: 'identities_visited',
+  identitiesMissed: 'identities_missed',
+  identitiesWithLoss: 'identities_with_loss',
+  identitiesWithDuplicates: 'identities_with_duplicates',
+  identitiesRefused: 'identities_refused',
+  identitiesErrored: 'identities_errored',
+} as const;
+
 /** Rates derived from counter pairs: name → [numerator, denominator]. */
 export const RATES: Readonly<Record<string, readonly [string, string]>> = {
   mqtt_connect_success: [COUNTERS.connects, COUNTERS.connectAttempts],
