@@ -20,7 +20,7 @@ const run = (o: Omit<LoadOptions, 'scenario' | 'reportDir'>) => runLoad({ scenar
 /** A hub of this process the load run reaches as an external target (so the test can provision and break it first). */
 async function externalHub(faults: string[] = []): Promise<{ hub: RunningHub; api: CloudApi; target: string }> {
   const hub = await startHub({ mqttPort: 0, wsPort: 0, apiPort: 0, tlsPort: 0, wssPort: 0, httpsPort: 0, faults, apiRates: {}, maxConnectionsPerAddress: 5000 } as never);
-  const api = new CloudApi({ endpoint: hub.endpoints.api, ...hub.credentials });
+  const api = new CloudApi({ endpoint: hub.endpoints.api, ...hub.credentials, region: 'ap-guangzhou' });
   const target = join(dir, `target-${runs++}.json`);
   writeFileSync(target, JSON.stringify({
     name: 'hub under test', launcher: 'external', endpoints: { mqtt: hub.endpoints.mqtt, api: hub.endpoints.api }, cloudApi: hub.credentials,
