@@ -145,6 +145,20 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await loadCommand(scenario, opts);
     });
 
+  program.command('provision')
+    .description('create --devices devices on a hub through its cloud API (CreateDevice at the documented rate), writing their credentials to FILE as they are made; resumable: rerun to continue after an interruption; --remove deletes them')
+    .argument('<file>', 'credentials CSV (productId,deviceName,psk) to write; FILE.state.json beside it records the product')
+    .option('--target <file>', 'target descriptor of the hub (required: an embedded hub would vanish with its devices)')
+    .option('--devices <n>', 'how many devices')
+    .option('--rate <n>', 'cloud API requests per second at most (default 100, the documented CreateDevice rate)')
+    .option('--concurrency <n>', 'requests in flight at most (default 16)')
+    .option('--product-name <name>', 'name of the product to create (default fleet_<random>)')
+    .option('--remove', 'delete every device of the provisioning, its product, FILE and its state file')
+    .action(async (file: string, opts: import('./provision-command.js').ProvisionCliOptions) => {
+      const { provisionCommand } = await import('./provision-command.js');
+      exitCode = await provisionCommand(file, opts);
+    });
+
   const report = program.command('report').description('work with reports: conformance verdicts (diff) and load reports (compare, merge)');
   report.command('diff')
     .description('print the requirements that regressed, improved, appeared or vanished from run A to run B; exits 1 on a regression')
