@@ -255,7 +255,7 @@ export async function runCycleEngine(plan: EnginePlan & { cycle: CyclePlan }, ta
   }
 
   /** Ends a visit: planned (DISCONNECT, wait for the hub to close), refused or failed (close at once). */
-  function end(v: Visit, why: 'planned' | 'refused' | 'error' | 'timeout'): void {
+  function end(v: Visit, why: 'planned' | 'refused' | 'error' | 'timeout' | 'cut'): void {
     if (v.state === State.Free) return;
     if (v.state === State.Connecting) pending--;
     if (why === 'error' && v.state !== State.Connecting && v.state !== State.Leaving) {
@@ -287,7 +287,13 @@ export async function runCycleEngine(plan: EnginePlan & { cycle: CyclePlan }, ta
 
   function finish(resolve: () => void, timer: NodeJS.Timeout): void {
     clearInterval(timer);
-    for (const v of pool) if (v.state !== State.Free) end(v, v.state === State.Dwelling ? 'planned' : 'timeout');
+    // Visits still under way when the run is cut short (abort, hard stop) are counted apart: their messages may yet
+    // have come back, so they are neither delivered nor lost.
+    for (const v of pool) {
+      if (v.state === State.Free) continue;
+      if (v.state !== State.Dwelling && v.state !== State.Leaving) m.add(CYCLE.visitsCut);
+      end(v, v.state === State.Dwelling ? 'planned' : 'cut');
+    }
     for (const v of pool) if (v.socket && !v.socket.destroyed) v.socket.destroy();
     let visited = 0, missed = 0, loss = 0, dup = 0, refused = 0, errored = 0;
     for (let i = 0; i < n; i++) {
@@ -307,7 +313,7 @@ export async function runCycleEngine(plan: EnginePlan & { cycle: CyclePlan }, ta
     m.add(CYCLE.identitiesRefused, refused);
     m.add(CYCLE.identitiesErrored, errored);
     // every counter exists in the report, zero or not, so a threshold on it is judged rather than "no data"
-    for (const k of [CYCLE.lost, CYCLE.duplicates, CYCLE.misrouted, CYCLE.visitTimeouts, COUNTERS.connectRefused, COUNTERS.connectErrors]) m.add(k, 0);
+    for (const k of [CYCLE.lost, CYCLE.duplicates, CYCLE.misrouted, CYCLE.visitTimeouts, CYCLE.visitsCut, COUNTERS.connectRefused, COUNTERS.connectErrors]) m.add(k, 0);
     m.gauges['sessions'] = 0;
     m.gauges['pending'] = 0;
     emit({ type: 'done', workerId: plan.workerId, delta: m.drain() });

@@ -34,6 +34,7 @@ export const CYCLE = {
   visits: 'cycle_visits',
   visitsDone: 'cycle_visits_done',
   visitTimeouts: 'cycle_visit_timeouts',
+  visitsCut: 'cycle_visits_cut',
   lost: 'cycle_lost',
   duplicates: 'cycle_duplicates',
   misrouted: 'cycle_misrouted',
