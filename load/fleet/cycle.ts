@@ -85,8 +85,9 @@ export async function runCycleEngine(plan: EnginePlan & { cycle: CyclePlan }, ta
   const expected = (1 << c.messages) - 1;
   const qosBits = [0, 0];
   for (let j = 0; j < c.messages; j++) qosBits[qosOf(j, c.qos1Share)]! |= 1 << j;
-  const anyQos1 = qosBits[1] !== 0;
   const latency = [m.recorder(TRENDS.deliveryLatency(0)), m.recorder(TRENDS.deliveryLatency(1))] as const;
+  /** The barrier's round trip (QoS 1, sent after the SUBACK) apart from the data messages'. */
+  const barrierLatency = m.recorder(TRENDS.cycleBarrierLatency);
   const endAt = plan.startAt + plan.stages.reduce((t, s) => t + s.duration, 0) * 1000;
   const hardStop = endAt + HARD_STOP_GRACE_S * 1000;
 
@@ -181,7 +182,8 @@ export async function runCycleEngine(plan: EnginePlan & { cycle: CyclePlan }, ta
         m.recordUs(TRENDS.connectDuration, (now - v.startedAt) * 1000);
         // SUBSCRIBE and the messages in one write: the hub must route each PUBLISH after the SUBSCRIBE read before it
         // (ACL-016), so every message comes back; the barrier is only sent once the SUBACK is in.
-        const parts = [subscribePacket(v.id(), [{ topic: v.topic, qos: anyQos1 ? 1 : 0 }])];
+        // QoS 1 always: the barrier is a QoS 1 message, delivered (and acknowledged) at QoS 1 whatever the data mix.
+        const parts = [subscribePacket(v.id(), [{ topic: v.topic, qos: 1 }])];
         for (let j = 0; j < c.messages; j++) {
           const q = qosOf(j, c.qos1Share);
           parts.push(publishFrame(v.topic, q, q ? v.id() : 0, `${v.idx},${j},${now.toFixed(3)},`, c.payloadBytes));
@@ -219,6 +221,7 @@ export async function runCycleEngine(plan: EnginePlan & { cycle: CyclePlan }, ta
         got[idx]! |= bit;
         if (j === BARRIER) {
           if (v.state !== State.Awaiting) return;
+          barrierLatency.record((now - sentAt) * 1000);
           account(v);
           m.add(CYCLE.visitsDone);
           v.state = State.Dwelling;

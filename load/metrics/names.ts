@@ -8,6 +8,7 @@ export const TRENDS = {
   shadowDuration: 'shadow_duration',
   rrpcDuration: 'rrpc_duration',
   httpReqDuration: 'http_req_duration',
+  cycleBarrierLatency: 'cycle_barrier_latency',
 } as const;
 
 /** Counters (monotonic counts over the run). */

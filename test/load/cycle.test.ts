@@ -29,8 +29,9 @@ async function externalHub(faults: string[] = []): Promise<{ hub: RunningHub; ap
   return { hub, api, target };
 }
 
+let products = 0;
 async function devicesOf(api: CloudApi, n: number): Promise<DeviceCred[]> {
-  const { ProductId } = await api.call<{ ProductId: string }>('CreateProduct', { ProductName: `cyc_${runs}` });
+  const { ProductId } = await api.call<{ ProductId: string }>('CreateProduct', { ProductName: `cyc_${products++}` });
   const out: DeviceCred[] = [];
   for (let i = 0; i < n; i += 20) {
     out.push(...await Promise.all(Array.from({ length: Math.min(20, n - i) }, async (_, k) => {
@@ -64,6 +65,7 @@ describe('cycle against the embedded hub', { timeout: 120_000 }, () => {
     expect([c['cycle_lost'], c['cycle_duplicates'], c['identities_with_loss'], c['mqtt_connect_refused']]).toEqual([0, 0, 0, 0]);
     expect(o.report.metrics.trends['delivery_latency{qos:0}']!.count).toBe(2000);
     expect(o.report.metrics.trends['delivery_latency{qos:1}']!.count).toBe(2000);
+    expect(o.report.metrics.trends['cycle_barrier_latency']!.count).toBe(2000);
     // the live cap holds on every sample
     expect(Math.max(...o.report.timeline.map((p) => p.sessions + p.pending))).toBeLessThanOrEqual(200);
     expect(o.exitCode).toBe(0);
