@@ -33,7 +33,9 @@ export function lineChart(id: string, title: string, unit: string, series: Serie
     const v = yMax * f;
     return `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`;
   }).join('');
-  const xticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(xMax * f)}" y="${H - 10}" text-anchor="middle">${fmt(Math.round(xMax * f))}s</text>`).join('');
+  // long runs read in minutes (or hours), not "1.7ks"
+  const when = (v: number) => (xMax >= 7200 ? `${(v / 3600).toFixed(1)} h` : xMax >= 600 ? `${Math.round(v / 60)} min` : `${fmt(Math.round(v))}s`);
+  const xticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(xMax * f)}" y="${H - 10}" text-anchor="middle">${when(xMax * f)}</text>`).join('');
   const lines = series.map((s, i) => {
     if (!s.points.length) return '';
     const d = s.points.map((p, k) => `${k ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');

@@ -85,6 +85,7 @@ describe('load report page', () => {
     const throughput = /id="chart-throughput"[\s\S]*?<\/svg>/.exec(svg)![0];
     expect(throughput).toContain('data-series="connects"');
     expect(svg).toContain('id="chart-memory"');
+    expect(svg).toContain('>60 min</text>'); // an hour's axis reads in minutes
     expect(downsample(tl.slice(0, 10))).toHaveLength(10);
   });
 });
