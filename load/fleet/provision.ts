@@ -9,7 +9,7 @@
  * a hub that does still creates the devices at its own pace. CreateDevice works on every hub that has a cloud API.
  */
 import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { ApiError, type CloudApi } from '../../src/client/cloud-api.js';
 import { FIXTURES_HEADER } from './credentials.js';
@@ -99,6 +99,8 @@ function writeState(file: string, s: ProvisionState): void {
 
 /** A pacer shared by all requests: one slot every 1000/rate ms. */
 function pacer(rate: number, signal?: AbortSignal): () => Promise<void> {
+  // every request in flight may be waiting for its slot with a listener on the signal
+  if (signal) setMaxListeners(1024, signal);
   const interval = 1000 / rate;
   let nextAt = performance.now();
   return async () => {
