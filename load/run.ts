@@ -10,7 +10,10 @@ import { launch, type LaunchedTarget } from '../src/target/launch.js';
 import { Collector } from './metrics/collector.js';
 import { deprovision, provisionViaApi, readFixtures, type DeviceCred } from './fleet/credentials.js';
 import { apportion, runFleet } from './fleet/coordinator.js';
+import { countFixtureRows } from './fleet/identities.js';
+import type { ProgressPoint } from './report/progress.js';
 import { runHttpLoad } from './http/autocannon.js';
+import { COUNTERS, CYCLE } from './metrics/names.js';
 import { rates, trends } from './report/aggregate.js';
 import { toLoadHtml } from './report/html.js';
 import { LOAD_REPORT_SCHEMA, type LoadReport, type ResourceSummary } from './report/model.js';
@@ -36,6 +39,15 @@ export interface LoadOptions {
   hubPid?: number;
   reportDir?: string;
   keepDevices?: boolean;
+  /** cycle: sessions live at most (the stage target). */
+  live?: number;
+  /** cycle: messages per visit, the share of them at QoS 1, passes over the identities, seconds a device stays. */
+  messages?: number;
+  qos1Share?: number;
+  cycles?: number;
+  dwell?: number;
+  /** Progress as the run goes (a line every few seconds on stderr from the CLI). */
+  onProgress?: (p: ProgressPoint) => void;
   /** Replace or add thresholds: metric → expressions. */
   thresholds?: Record<string, string[]>;
   /** Run one slice of the scenario: [index, count] (devices, targets and rates divided; merge the reports with `report merge`). */
@@ -52,7 +64,7 @@ export interface LoadOutcome {
 const bad = (msg: string) => new HubcheckError('BAD_OPTION', msg);
 
 /** The scenario with command-line overrides applied; every problem is reported at once with the fix. */
-export function resolveScenario(o: Pick<LoadOptions, 'scenario' | 'devices' | 'duration' | 'rate' | 'qos' | 'connectRate' | 'maxPending' | 'thresholds'>): Scenario {
+export function resolveScenario(o: Pick<LoadOptions, 'scenario' | 'devices' | 'duration' | 'rate' | 'qos' | 'connectRate' | 'maxPending' | 'thresholds' | 'live' | 'messages' | 'qos1Share' | 'cycles' | 'dwell'>): Scenario {
   const base = SCENARIOS[o.scenario];
   if (!base) throw bad(`unknown scenario "${o.scenario}"; use one of: ${Object.keys(SCENARIOS).join(', ')}`);
   const s: Scenario = structuredClone(base);
@@ -86,6 +98,22 @@ export function resolveScenario(o: Pick<LoadOptions, 'scenario' | 'devices' | 'd
   }
   if (o.connectRate !== undefined) s.ramp.rate = o.connectRate;
   if (o.maxPending !== undefined) s.ramp.maxPending = o.maxPending;
+  const cycleOptions = { live: o.live, messages: o.messages, qos1Share: o.qos1Share, cycles: o.cycles, dwell: o.dwell };
+  if (s.cycle) {
+    const c = s.cycle;
+    if (o.messages !== undefined) c.messages = o.messages;
+    if (o.qos1Share !== undefined) c.qos1Share = o.qos1Share;
+    if (o.cycles !== undefined) c.cycles = o.cycles;
+    if (o.dwell !== undefined) c.dwell = o.dwell;
+    const live = o.live ?? Math.min(base.stages[0]!.target, s.devices);
+    // The one stage: its target is the live cap, its duration the time limit (by default half as long again as the
+    // visits take at the connect rate, plus a dwell and a margin; the engines finish as soon as every visit is done).
+    const limit = o.duration ?? Math.ceil(((s.devices * c.cycles) / s.ramp.rate) * 1.5 + c.dwell + 30);
+    s.stages = [{ duration: limit, target: live }];
+  } else {
+    const given = Object.entries(cycleOptions).filter(([, v]) => v !== undefined).map(([k]) => `--${k.replace(/[A-Z0-9]+/g, (x) => `-${x.toLowerCase()}`)}`);
+    if (given.length) throw bad(`${given.join(', ')}: only the cycle scenario takes ${given.length > 1 ? 'these' : 'this'} (scenario ${s.name} holds sessions by its stages)`);
+  }
   if (o.thresholds) s.thresholds = { ...s.thresholds, ...o.thresholds };
   const problems = validateScenario(s);
   for (const [metric, exprs] of Object.entries(s.thresholds)) for (const e of exprs) { const p = checkExpression(metric, e); if (p) problems.push(p); }
@@ -103,13 +131,15 @@ export function checkLoopback(field: string, url: string): void {
   if (!isLoopback(host)) throw bad(`${field} ${url}: load traffic goes only to 127.0.0.0/8 or ::1 on this machine; point the target at a local hub`);
 }
 
-function summarizeResources(samples: { cpuPct: number; rssMiB: number }[]): ResourceSummary | undefined {
+export function summarizeResources(samples: { cpuPct: number; rssMiB: number }[]): ResourceSummary | undefined {
   const s = samples.slice(1); // the first sample has no CPU baseline
   if (!s.length) return undefined;
+  const rss = samples.map((x) => x.rssMiB).filter((x) => x > 0).sort((a, b) => a - b);
   return {
     cpuPctAvg: Math.round((s.reduce((a, b) => a + b.cpuPct, 0) / s.length) * 10) / 10,
-    cpuPctMax: Math.max(...s.map((x) => x.cpuPct)),
-    rssMiBMax: Math.max(...s.map((x) => x.rssMiB)),
+    cpuPctMax: s.reduce((a, x) => Math.max(a, x.cpuPct), 0),
+    rssMiBMax: rss.length ? rss[rss.length - 1]! : 0,
+    ...(rss.length ? { rssMiBMin: rss[0]!, rssMiBMedian: rss[Math.floor((rss.length - 1) / 2)]! } : {}),
   };
 }
 
@@ -125,6 +155,7 @@ export function segmentOf(s: Scenario, [i, n]: [number, number]): { scenario: Sc
   c.devices = size;
   c.stages = c.stages.map((st) => ({ ...st, target: apportion(st.target, sizes)[i]! }));
   c.ramp = { rate: c.ramp.rate * share, maxPending: Math.max(1, Math.round(c.ramp.maxPending * share)) };
+  if (c.cycle) c.stages = c.stages.map((st) => ({ ...st, target: Math.max(1, st.target) })); // a cycling slice keeps at least one session
   if (c.telemetry) c.telemetry.rate *= share;
   if (c.shadow) c.shadow.rate *= share;
   if (c.cloud) c.cloud.rate *= share;
@@ -141,7 +172,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadOutcome> {
   for (const a of localAddresses) if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)) throw bad(`--local-addresses: ${a} is not a 127.x.y.z address`);
   // The embedded hub takes the whole fleet from one address at whatever API rate the scenario drives, so its resource
   // bounds are sized to the fleet and its API rates lifted: a load run measures the hub, not its abuse guards.
-  const fleetConnections = scenario.devices + 1000;
+  // Sessions open at once: the fleet, or for the cycle scenario its live cap.
+  const sessionsNeeded = scenario.cycle ? Math.max(...scenario.stages.map((st) => st.target)) : scenario.devices;
+  const fleetConnections = sessionsNeeded + 1000;
   const descriptor: TargetDescriptor = o.target ? loadDescriptor(o.target) : {
     launcher: 'embedded',
     embedded: { devicesPerProduct: 1_000_000, maxConnections: Math.max(50_000, fleetConnections) },
@@ -152,13 +185,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadOutcome> {
     checkLoopback('endpoints.api', descriptor.endpoints!.api!);
   }
   const devicesNeeded = scenario.devices;
-  const processes = o.processes ?? (devicesNeeded > 1000 ? Math.ceil(devicesNeeded / 18_000) : 0);
+  const processes = o.processes ?? (sessionsNeeded > 1000 ? Math.ceil(sessionsNeeded / 18_000) : 0);
   const threads = o.threads ?? (processes > 0 ? 1 : 0);
   if (!Number.isInteger(processes) || processes < 0 || processes > 64) throw bad(`--processes: 0 to 64 (got ${processes})`);
   if (!Number.isInteger(threads) || threads < 0 || threads > 16) throw bad(`--threads: 0 to 16 (got ${threads})`);
   const perEngine = devicesNeeded / Math.max(1, processes * Math.max(1, threads));
-  if (processes > 0 && devicesNeeded / processes > 19_500) throw bad(`--processes ${processes}: ${Math.ceil(devicesNeeded / processes)} sessions per process is over the 20,000 open files a process may hold; use --processes ${Math.ceil(devicesNeeded / 18_000)}`);
-  if (processes === 0 && devicesNeeded > 19_000) throw bad(`--devices ${devicesNeeded} in one process is over the 20,000 open files a process may hold; add --processes ${Math.ceil(devicesNeeded / 18_000)}`);
+  if (processes > 0 && sessionsNeeded / processes > 19_500) throw bad(`--processes ${processes}: ${Math.ceil(sessionsNeeded / processes)} sessions per process is over the 20,000 open files a process may hold; use --processes ${Math.ceil(sessionsNeeded / 18_000)}`);
+  if (processes === 0 && sessionsNeeded > 19_000) throw bad(`${scenario.cycle ? '--live' : '--devices'} ${sessionsNeeded} in one process is over the 20,000 open files a process may hold; add --processes ${Math.ceil(sessionsNeeded / 18_000)}`);
 
   const launched: LaunchedTarget = await launch(descriptor);
   const target = launched.target;
@@ -177,9 +210,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadOutcome> {
       devices = [];
     } else if (o.fixtures) {
       devices = { file: o.fixtures, offset: (o.fixturesOffset ?? 0) + seg.offset };
-      const rows = await readFixtures(o.fixtures, devices.offset, devices.offset + devicesNeeded).catch((e: Error) => { throw bad(e.message); });
-      if (rows.length < devicesNeeded) throw bad(`--fixtures ${o.fixtures}: has ${rows.length} devices from offset ${devices.offset}, the scenario needs ${devicesNeeded}; use --devices ${rows.length} or a bigger file`);
-      httpDevices = scenario.http ? rows.slice(0, 1000) : [];
+      // The cycle scenario's engines read their own rows compactly: here only count them (a million objects would not fit).
+      const have = scenario.cycle
+        ? Math.max(0, (await countFixtureRows(o.fixtures).catch((e: Error) => { throw bad(e.message); })) - devices.offset)
+        : (await readFixtures(o.fixtures, devices.offset, devices.offset + devicesNeeded).catch((e: Error) => { throw bad(e.message); })).length;
+      if (have < devicesNeeded) throw bad(`--fixtures ${o.fixtures}: has ${have} devices from offset ${devices.offset}, the scenario needs ${devicesNeeded}; use --devices ${have} or a bigger file`);
+      httpDevices = scenario.http ? await readFixtures(o.fixtures, devices.offset, devices.offset + 1000) : [];
       notes.push(`credentials from the fixtures file ${o.fixtures} (rows ${devices.offset}–${devices.offset + devicesNeeded - 1})`);
     } else {
       const t0 = performance.now();
@@ -212,7 +248,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadOutcome> {
       api,
       c2dAction,
       sidecar: side,
-      onTick: (p) => out(`  t=${p.t.toFixed(0).padStart(4)}s sessions ${String(p.sessions).padStart(7)} pending ${String(p.pending).padStart(5)} sent ${p.sent} received ${p.received} errors ${p.errors}`),
+      onTick: (p) => {
+        if (!o.onProgress) {
+          out(`  t=${p.t.toFixed(0).padStart(4)}s sessions ${String(p.sessions).padStart(7)} pending ${String(p.pending).padStart(5)} sent ${p.sent} received ${p.received} errors ${p.errors}`);
+          return;
+        }
+        const c = p.totals;
+        const errors = (c[COUNTERS.connectErrors] ?? 0) + (c[COUNTERS.connectRefused] ?? 0) + (c[COUNTERS.requestFailures] ?? 0) + (c[COUNTERS.disconnects] ?? 0);
+        o.onProgress({
+          t: p.t, planned: totalDuration(scenario), sessions: p.sessions, pending: p.pending, connects: c[COUNTERS.connects] ?? 0, errors,
+          lost: (c[CYCLE.lost] ?? 0) + (c[COUNTERS.qos1Lost] ?? 0),
+          ...(scenario.cycle ? { done: Math.max(0, (c[CYCLE.visits] ?? 0) - p.sessions - p.pending), total: scenario.devices * scenario.cycle.cycles } : {}),
+        });
+      },
       log: (l) => out(`  ${l}`),
     });
     let http: Promise<unknown> = Promise.resolve();
@@ -242,7 +290,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadOutcome> {
       durationS: Math.round(fleet.durationS * 100) / 100,
       config: {
         devices: scenario.devices, stages: scenario.stages, ramp: scenario.ramp, keepalive: scenario.keepalive,
-        telemetry: scenario.telemetry, shadow: scenario.shadow, cloud: scenario.cloud, http: scenario.http,
+        telemetry: scenario.telemetry, shadow: scenario.shadow, cloud: scenario.cloud, http: scenario.http, cycle: scenario.cycle,
         thresholds: whole.thresholds, ...(o.segment ? { segment: `${o.segment[0]}/${o.segment[1]}` } : {}),
         processes, threads, engines: fleet.engines, devicesPerEngine: Math.ceil(perEngine), localAddresses, plannedDurationS: totalDuration(scenario),
       },

@@ -7,8 +7,8 @@ import { Collector } from '../metrics/collector.js';
 import type { Scenario, Stage } from '../scenarios/types.js';
 import { totalDuration } from '../scenarios/types.js';
 import type { DeviceCred } from './credentials.js';
-import { runEngine, wallMs, type EngineMessage } from './engine.js';
-import { ENTRY, resolveDevices, startWorker, type DeviceSource, type ShardJob, type StartMessage, type WorkerSpec } from './host.js';
+import { wallMs, type EngineMessage } from './engine.js';
+import { ENTRY, runSpec, startWorker, type DeviceSource, type ShardJob, type StartMessage, type WorkerSpec } from './host.js';
 import { ResourceMeter } from './resources.js';
 
 export interface FleetOptions {
@@ -31,7 +31,7 @@ export interface FleetOptions {
   c2dAction?: 'PublishMessage' | 'PublishBroadcastMessage';
   /** Another source of metrics (the HTTP load), drained into the timeline each tick. */
   sidecar?: Collector;
-  onTick?: (p: { t: number; sessions: number; pending: number; sent: number; received: number; errors: number }) => void;
+  onTick?: (p: { t: number; sessions: number; pending: number; sent: number; received: number; errors: number; totals: Readonly<Record<string, number>> }) => void;
   log?: (line: string) => void;
 }
 
@@ -84,6 +84,7 @@ export function planEngines(o: FleetOptions, engines: number, startAt: number): 
       ...(s.shadow ? { shadow: { ...s.shadow, rate: s.shadow.rate * share } } : {}),
       ...(s.cloud?.kind === 'c2d' ? { c2d: { qos: s.cloud.qos } } : {}),
       ...(s.cloud?.kind === 'rrpc' ? { rrpc: true } : {}),
+      ...(s.cycle ? { cycle: s.cycle } : {}),
       drain: s.drain,
       tickMs: o.tickMs ?? 1000,
     };
@@ -167,12 +168,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
   } else {
     let go!: (at: number) => void;
     const when = new Promise<number>((r) => { go = r; });
-    done = Promise.all(specs.map(async (spec) => {
-      const devices = await resolveDevices(spec.devices);
-      on({ type: 'ready', workerId: spec.workerId });
-      const startAt = await when;
-      await runEngine({ ...spec, startAt, devices }, on, abort.signal);
-    }));
+    done = Promise.all(specs.map((spec) => runSpec(spec, on, when, abort.signal)));
     done.catch(() => {}); // surfaced by the await below; keeps an early failure from being an unhandled rejection
     start = go;
   }
@@ -215,6 +211,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     o.onTick?.({
       t: p.t, sessions: p.sessions, pending: p.pending, sent: p.counters[COUNTERS.sent] ?? 0, received: p.counters[COUNTERS.received] ?? 0,
       errors: (p.counters[COUNTERS.connectErrors] ?? 0) + (p.counters[COUNTERS.connectRefused] ?? 0) + (p.counters[COUNTERS.requestFailures] ?? 0),
+      totals: agg.counters,
     });
     if (wallMs() > hardStop) {
       log('coordinator: hard stop reached; ending the engines');

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { deviceLogin } from '../../src/protocol/credentials.js';
 import { Collector, type MetricsDelta } from '../metrics/collector.js';
 import { COUNTERS, TRENDS, labelled } from '../metrics/names.js';
-import type { Stage } from '../scenarios/types.js';
+import type { Scenario, Stage } from '../scenarios/types.js';
 import type { DeviceCred } from './credentials.js';
 import { DISCONNECT, PINGREQ, connectPacket, decodeFrame, head, headLength, parseHead, patchPublish, publishFrame, publishPacket, publishTemplate, cloneTemplate, subscribePacket, type Incoming, type PublishTemplate } from './frames.js';
 
@@ -31,6 +31,8 @@ export interface EnginePlan {
   c2d?: { qos: 0 | 1 };
   /** Answer RRPC requests on $rrpc/rxd. */
   rrpc?: boolean;
+  /** Cycle identities instead of holding sessions (load/fleet/cycle.ts runs the plan). */
+  cycle?: NonNullable<Scenario['cycle']>;
   drain: number;
   tickMs: number;
 }

@@ -1,7 +1,9 @@
 /** Runs inside a worker thread (engines) or a shard child process (which starts its own worker threads); relays engine messages upward. */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readFixtures, type DeviceCred } from './credentials.js';
+import { runCycleEngine } from './cycle.js';
 import { runEngine, type EngineMessage, type EnginePlan } from './engine.js';
+import { readIdentityTable, tableOf } from './identities.js';
 
 export type DeviceSource = DeviceCred[] | { file: string; start: number; end: number };
 export type WorkerSpec = Omit<EnginePlan, 'devices'> & { devices: DeviceSource };
@@ -18,6 +20,25 @@ export const YOUNG_GENERATION_MB = 3;
 
 export async function resolveDevices(src: DeviceSource): Promise<DeviceCred[]> {
   return Array.isArray(src) ? src : readFixtures(src.file, src.start, src.end);
+}
+
+/**
+ * Loads a spec's devices, says ready, waits for t=0 and runs the engine the plan asks for: the cycling engine keeps its
+ * identities as a compact table (a million of them would not fit as objects), the session engine as a list.
+ */
+export async function runSpec(spec: WorkerSpec, emit: (m: EngineMessage) => void, started: Promise<number>, abort?: AbortSignal): Promise<void> {
+  if (spec.cycle) {
+    const src = spec.devices;
+    const table = Array.isArray(src) ? tableOf(src) : await readIdentityTable(src.file, src.start, src.end);
+    emit({ type: 'ready', workerId: spec.workerId });
+    const startAt = await started;
+    await runCycleEngine({ ...spec, devices: [], startAt, cycle: spec.cycle }, table, emit, abort);
+    return;
+  }
+  const devices = await resolveDevices(spec.devices);
+  emit({ type: 'ready', workerId: spec.workerId });
+  const startAt = await started;
+  await runEngine({ ...spec, devices, startAt }, emit, abort);
 }
 
 /** The go signal: engines load their devices, report 'ready', and start their clocks only when told when t=0 is. */
@@ -39,11 +60,8 @@ export function startWorker(spec: WorkerSpec, on: (m: EngineMessage) => void): {
 export async function main(): Promise<void> {
   if (!isMainThread && (workerData as { role?: string })?.role === 'worker') {
     const spec = (workerData as { spec: WorkerSpec }).spec;
-    const devices = await resolveDevices(spec.devices);
-    const started = new Promise<StartMessage>((resolve) => parentPort!.once('message', (m) => resolve(m as StartMessage)));
-    parentPort!.postMessage({ type: 'ready', workerId: spec.workerId } satisfies EngineMessage);
-    const { startAt } = await started;
-    await runEngine({ ...spec, devices, startAt }, (m) => parentPort!.postMessage(m));
+    const started = new Promise<number>((resolve) => parentPort!.once('message', (m) => resolve((m as StartMessage).startAt)));
+    await runSpec(spec, (m) => parentPort!.postMessage(m), started);
     return;
   }
   if (process.send) {

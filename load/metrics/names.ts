@@ -8,6 +8,7 @@ export const TRENDS = {
   shadowDuration: 'shadow_duration',
   rrpcDuration: 'rrpc_duration',
   httpReqDuration: 'http_req_duration',
+  cycleBarrierLatency: 'cycle_barrier_latency',
 } as const;
 
 /** Counters (monotonic counts over the run). */
@@ -27,6 +28,24 @@ export const COUNTERS = {
   requestFailures: 'request_failures',
   httpReqs: 'http_reqs',
   httpReqFailed: 'http_req_failures',
+} as const;
+
+/** Counters of the cycle scenario: visits, per-message delivery, and per-identity outcomes (counted once at the end). */
+export const CYCLE = {
+  visits: 'cycle_visits',
+  visitsDone: 'cycle_visits_done',
+  visitTimeouts: 'cycle_visit_timeouts',
+  visitsCut: 'cycle_visits_cut',
+  lost: 'cycle_lost',
+  duplicates: 'cycle_duplicates',
+  misrouted: 'cycle_misrouted',
+  identities: 'identities',
+  identitiesVisited: 'identities_visited',
+  identitiesMissed: 'identities_missed',
+  identitiesWithLoss: 'identities_with_loss',
+  identitiesWithDuplicates: 'identities_with_duplicates',
+  identitiesRefused: 'identities_refused',
+  identitiesErrored: 'identities_errored',
 } as const;
 
 /** Rates derived from counter pairs: name → [numerator, denominator]. */

@@ -1,5 +1,5 @@
 /** The load report as one self-contained HTML page: inline SVG charts (sessions, throughput, latency percentiles, errors) and tables; opens offline. */
-import type { LoadReport, TimelinePoint } from './model.js';
+import type { LoadReport, ResourceSummary, TimelinePoint } from './model.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777'];
@@ -33,7 +33,9 @@ export function lineChart(id: string, title: string, unit: string, series: Serie
     const v = yMax * f;
     return `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`;
   }).join('');
-  const xticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(xMax * f)}" y="${H - 10}" text-anchor="middle">${fmt(Math.round(xMax * f))}s</text>`).join('');
+  // long runs read in minutes (or hours), not "1.7ks"
+  const when = (v: number) => (xMax >= 7200 ? `${(v / 3600).toFixed(1)} h` : xMax >= 600 ? `${Math.round(v / 60)} min` : `${fmt(Math.round(v))}s`);
+  const xticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(xMax * f)}" y="${H - 10}" text-anchor="middle">${when(xMax * f)}</text>`).join('');
   const lines = series.map((s, i) => {
     if (!s.points.length) return '';
     const d = s.points.map((p, k) => `${k ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
@@ -47,6 +49,46 @@ export function lineChart(id: string, title: string, unit: string, series: Serie
 <line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#9ca3af"/>${lines}${empty}</svg></figure>`;
 }
 
+/** Points a chart draws at most: an hour at one point a second would be 3,600 points per line, too dense to read (and to render). */
+export const MAX_CHART_POINTS = 480;
+
+/**
+ * Merges runs of consecutive timeline points into at most `max` points, so a long run charts as clearly as a short one:
+ * counts add up over a bucket (rates stay per second, as the bucket's span is its interval), session gauges and latency
+ * percentiles keep the bucket's highest value (a spike stays visible), CPU is averaged and memory keeps its highest.
+ */
+export function downsample(tl: readonly TimelinePoint[], max = MAX_CHART_POINTS): TimelinePoint[] {
+  if (tl.length <= max) return [...tl];
+  const size = Math.ceil(tl.length / max);
+  const out: TimelinePoint[] = [];
+  for (let i = 0; i < tl.length; i += size) {
+    const bucket = tl.slice(i, i + size);
+    const counters: Record<string, number> = {};
+    const latency: TimelinePoint['latency'] = {};
+    for (const p of bucket) {
+      for (const [k, v] of Object.entries(p.counters)) counters[k] = (counters[k] ?? 0) + v;
+      for (const [k, l] of Object.entries(p.latency)) {
+        const m = latency[k];
+        latency[k] = m ? { p50: Math.max(m.p50, l.p50), p95: Math.max(m.p95, l.p95), p99: Math.max(m.p99, l.p99) } : { ...l };
+      }
+    }
+    const res = (pick: (p: TimelinePoint) => { cpuPct: number; rssMiB: number } | undefined) => {
+      const xs = bucket.map(pick).filter((x): x is { cpuPct: number; rssMiB: number } => x !== undefined);
+      return xs.length ? { cpuPct: Math.round((xs.reduce((a, x) => a + x.cpuPct, 0) / xs.length) * 10) / 10, rssMiB: Math.max(...xs.map((x) => x.rssMiB)) } : undefined;
+    };
+    const generator = res((p) => p.generator);
+    const hub = res((p) => p.hub);
+    out.push({
+      t: bucket[bucket.length - 1]!.t,
+      sessions: Math.max(...bucket.map((p) => p.sessions)),
+      pending: Math.max(...bucket.map((p) => p.pending)),
+      counters, histograms: {}, latency,
+      ...(generator ? { generator } : {}), ...(hub ? { hub } : {}),
+    });
+  }
+  return out;
+}
+
 /** Interval counts as per-second rates. */
 function perSecond(tl: TimelinePoint[], pick: (p: TimelinePoint) => number): [number, number][] {
   return tl.map((p, i) => {
@@ -58,7 +100,9 @@ function perSecond(tl: TimelinePoint[], pick: (p: TimelinePoint) => number): [nu
 const sum = (p: TimelinePoint, prefix: string[]) => Object.entries(p.counters).filter(([k]) => prefix.some((x) => k === x)).reduce((a, [, v]) => a + v, 0);
 
 export function charts(r: LoadReport): string {
-  const tl = r.timeline.filter((p) => p.t >= 0);
+  const all = r.timeline.filter((p) => p.t >= 0);
+  const tl = downsample(all);
+  const merged = all.length > tl.length ? Math.ceil(all.length / MAX_CHART_POINTS) : 1;
   const sessions = lineChart('chart-sessions', 'Sessions over time', 'sessions', [
     { name: 'connected', points: tl.map((p) => [p.t, p.sessions]) },
     { name: 'awaiting CONNACK', points: tl.map((p) => [p.t, p.pending]) },
@@ -75,8 +119,9 @@ export function charts(r: LoadReport): string {
     ? (['p50', 'p95', 'p99'] as const).map((q) => ({ name: `${main} ${q}`, points: tl.filter((p) => p.latency[main]).map((p) => [p.t, p.latency[main]![q]] as [number, number]) }))
     : [];
   const latency = lineChart('chart-latency', 'Latency percentiles over time', 'ms', latencySeries);
-  const errors = lineChart('chart-errors', 'Errors', 'per interval', [
+  const errors = lineChart('chart-errors', 'Errors', merged > 1 ? `per ${merged} intervals` : 'per interval', [
     { name: 'connect errors', points: tl.map((p) => [p.t, sum(p, ['mqtt_connect_errors'])]) },
+    ...(r.config['cycle'] ? [{ name: 'lost messages', points: tl.map((p) => [p.t, sum(p, ['cycle_lost'])] as [number, number]) }] : []),
     { name: 'refused', points: tl.map((p) => [p.t, sum(p, ['mqtt_connect_refused'])]) },
     { name: 'request/HTTP failures', points: tl.map((p) => [p.t, sum(p, ['request_failures', 'http_req_failures'])]) },
     { name: 'missed slots', points: tl.map((p) => [p.t, sum(p, ['slots_missed'])]) },
@@ -86,7 +131,11 @@ export function charts(r: LoadReport): string {
     { name: r.resources.hubMeasured === 'in-process' ? 'generator + embedded hub' : 'generator', points: tl.filter((p) => p.generator).map((p) => [p.t, p.generator!.cpuPct]) },
     { name: 'hub', points: tl.filter((p) => p.hub).map((p) => [p.t, p.hub!.cpuPct]) },
   ]) : '';
-  return sessions + throughput + latency + errors + resources;
+  const memory = tl.some((p) => p.generator || p.hub) ? lineChart('chart-memory', 'Memory', 'RSS MiB', [
+    { name: r.resources.hubMeasured === 'in-process' ? 'generator + embedded hub' : 'generator', points: tl.filter((p) => p.generator).map((p) => [p.t, p.generator!.rssMiB]) },
+    { name: 'hub', points: tl.filter((p) => p.hub).map((p) => [p.t, p.hub!.rssMiB]) },
+  ]) : '';
+  return sessions + throughput + latency + errors + resources + memory;
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -98,9 +147,10 @@ export function toLoadHtml(r: LoadReport): string {
   const thresholds = table(['metric', 'threshold', 'value', 'verdict'], r.thresholds.map((t) => [t.metric, t.expression, t.value === null ? (t.note ?? '—') : t.value, t.ok ? 'ok' : 'FAILED']));
   const trends = table(['trend (ms)', 'count', 'avg', 'med', 'p90', 'p95', 'p99', 'p99.9', 'max'], Object.entries(r.metrics.trends).map(([k, t]) => [k, t.count, t.avg, t.med, t.p90, t.p95, t.p99, t.p999, t.max]));
   const counters = table(['counter', 'value'], [...Object.entries(r.metrics.counters).sort(), ...Object.entries(r.metrics.rates).map(([k, v]) => [`${k} (rate)`, v] as [string, number])]);
-  const res = table(['process', 'CPU avg %', 'CPU max %', 'RSS max MiB'], [
-    ...(r.resources.generator ? [['generator' + (r.resources.hubMeasured === 'in-process' ? ' (+ embedded hub)' : ''), r.resources.generator.cpuPctAvg, r.resources.generator.cpuPctMax, r.resources.generator.rssMiBMax]] : []),
-    ...(r.resources.hub ? [['hub', r.resources.hub.cpuPctAvg, r.resources.hub.cpuPctMax, r.resources.hub.rssMiBMax]] : []),
+  const rssRow = (x: ResourceSummary) => [x.rssMiBMin ?? '—', x.rssMiBMedian ?? '—', x.rssMiBMax];
+  const res = table(['process', 'CPU avg %', 'CPU max %', 'RSS min MiB', 'RSS median MiB', 'RSS max MiB'], [
+    ...(r.resources.generator ? [['generator' + (r.resources.hubMeasured === 'in-process' ? ' (+ embedded hub)' : ''), r.resources.generator.cpuPctAvg, r.resources.generator.cpuPctMax, ...rssRow(r.resources.generator)]] : []),
+    ...(r.resources.hub ? [['hub', r.resources.hub.cpuPctAvg, r.resources.hub.cpuPctMax, ...rssRow(r.resources.hub)]] : []),
   ]);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hubcheck load: ${esc(r.scenario)}</title>
 <style>body{font-family:sans-serif;margin:24px;color:#111827;max-width:1340px}figure{display:inline-block;margin:8px;border:1px solid #e5e7eb;border-radius:6px;padding:6px}

@@ -30,6 +30,9 @@ export interface ResourceSummary {
   cpuPctAvg: number;
   cpuPctMax: number;
   rssMiBMax: number;
+  /** Over every sample of the run (one a tick). */
+  rssMiBMin?: number;
+  rssMiBMedian?: number;
 }
 
 export interface LoadReport {

@@ -3,6 +3,7 @@ import type { Scenario } from './types.js';
 import c2dFanout from './c2d-fanout.js';
 import cloudApi from './cloud-api.js';
 import connectStorm from './connect-storm.js';
+import cycle from './cycle.js';
 import httpPublish from './http-publish.js';
 import httpReportlog from './http-reportlog.js';
 import idleHold from './idle-hold.js';
@@ -11,5 +12,5 @@ import shadowChurn from './shadow-churn.js';
 import telemetry from './telemetry.js';
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
-  [connectStorm, idleHold, telemetry, c2dFanout, shadowChurn, rrpc, httpPublish, httpReportlog, cloudApi].map((s) => [s.name, s]),
+  [connectStorm, idleHold, cycle, telemetry, c2dFanout, shadowChurn, rrpc, httpPublish, httpReportlog, cloudApi].map((s) => [s.name, s]),
 );

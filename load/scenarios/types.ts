@@ -22,6 +22,12 @@ export interface Scenario {
   shadow?: { rate: number; startAfter: number };
   /** Cloud-originated traffic through the cloud API at a total rate: PublishMessage to devices, or RRPC round trips. */
   cloud?: { kind: 'c2d' | 'rrpc'; rate: number; startAfter: number; qos: 0 | 1; concurrency: number };
+  /**
+   * Identity cycling: each of the `devices` identities visits in turn (log in, subscribe to its own data topic, publish
+   * `messages`, receive them back, stay `dwell` seconds, leave), `cycles` times over, at ramp.rate visits per second with
+   * at most the stage target live at once. Delivery is accounted per identity.
+   */
+  cycle?: { messages: number; qos1Share: number; cycles: number; dwell: number; payloadBytes: number };
   /** HTTP load with autocannon: device gateway publish or reportlog (each request freshly signed), or cloud API calls. */
   http?: { kind: 'gateway-publish' | 'reportlog' | 'cloud-api'; connections: number; rate: number; duration: number; startAfter: number };
   /** Seconds after the last stage to wait for in-flight messages before counting them lost. */
@@ -59,6 +65,14 @@ export function validateScenario(s: Scenario): string[] {
   }
   if (s.telemetry && (s.telemetry.payloadBytes < 24 || s.telemetry.payloadBytes > 16_000)) problems.push(`telemetry.payloadBytes: from 24 to 16000 (got ${s.telemetry.payloadBytes})`);
   if (s.telemetry && s.telemetry.qos !== 0 && s.telemetry.qos !== 1) problems.push(`telemetry.qos: 0 or 1 (got ${String(s.telemetry.qos)})`);
+  if (s.cycle) {
+    const c = s.cycle;
+    if (!Number.isInteger(c.messages) || c.messages < 0 || c.messages > 8) problems.push(`cycle.messages: messages per visit from 0 to 8 (got ${c.messages}); e.g. --messages 2`);
+    if (!(c.qos1Share >= 0 && c.qos1Share <= 1)) problems.push(`cycle.qos1Share: the share of QoS 1 messages from 0 to 1 (got ${c.qos1Share}); e.g. --qos1-share 0.5`);
+    if (!Number.isInteger(c.cycles) || c.cycles < 1 || c.cycles > 255) problems.push(`cycle.cycles: passes over the identities from 1 to 255 (got ${c.cycles}); e.g. --cycles 1`);
+    if (!(c.dwell >= 0 && c.dwell <= 3600)) problems.push(`cycle.dwell: seconds a device stays after its messages are back, 0 to 3600 (got ${c.dwell}); e.g. --dwell 1`);
+    if (c.payloadBytes < 40 || c.payloadBytes > 16_000) problems.push(`cycle.payloadBytes: from 40 to 16000 (got ${c.payloadBytes})`);
+  }
   if (s.http && (!posInt(s.http.connections) || !(s.http.duration > 0))) problems.push('http: connections must be a positive integer and duration > 0 seconds');
   return problems;
 }

@@ -22,6 +22,13 @@ export interface LoadCliOptions {
   segment?: string;
   threshold?: string[];
   makeFixtures?: string;
+  live?: string;
+  messages?: string;
+  qos1Share?: string;
+  cycles?: string;
+  dwell?: string;
+  /** Progress lines: false for none (default: stderr, one updating line on a terminal). */
+  progress?: boolean;
 }
 
 const bad = (msg: string) => new HubcheckError('BAD_OPTION', msg);
@@ -110,6 +117,8 @@ export async function loadCommand(scenario: string | undefined, opts: LoadCliOpt
     return outcome.exitCode;
   }
   const { runLoad } = await import('../../load/run.js');
+  const { progressWriter } = await import('../../load/report/progress.js');
+  const progress = opts.progress === false ? undefined : progressWriter(process.stderr);
   const o = {
     ...common,
     devices: num('--devices', opts.devices, { int: true, min: 1, max: 10_000_000 }),
@@ -122,13 +131,24 @@ export async function loadCommand(scenario: string | undefined, opts: LoadCliOpt
     threads: num('--threads', opts.threads, { int: true, min: 0, max: 16 }),
     fixturesOffset: num('--fixtures-offset', opts.fixturesOffset, { int: true, min: 0 }),
     hubPid: num('--hub-pid', opts.hubPid, { int: true, min: 1 }),
+    live: num('--live', opts.live, { int: true, min: 1, max: 1_000_000 }),
+    messages: num('--messages', opts.messages, { int: true, min: 0, max: 8 }),
+    qos1Share: num('--qos1-share', opts.qos1Share, { min: 0, max: 1 }),
+    cycles: num('--cycles', opts.cycles, { int: true, min: 1, max: 255 }),
+    dwell: num('--dwell', opts.dwell, { min: 0, max: 3600 }),
+    ...(progress ? { onProgress: progress.point } : {}),
     ...(opts.localAddresses ? { localAddresses: parseLocalAddresses(opts.localAddresses) } : {}),
     ...(opts.keepDevices ? { keepDevices: true } : {}),
     ...(thresholds ? { thresholds } : {}),
     ...(segment ? { segment } : {}),
     out,
   };
-  const outcome = await runLoad(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as Parameters<typeof runLoad>[0]);
+  let outcome;
+  try {
+    outcome = await runLoad(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as Parameters<typeof runLoad>[0]);
+  } finally {
+    progress?.end();
+  }
   printOutcome(outcome, write);
   return outcome.exitCode;
 }
@@ -140,6 +160,13 @@ function printOutcome(outcome: { report: import('../../load/report/model.js').Lo
   for (const [k, t] of Object.entries(r.metrics.trends)) write(`  ${k.padEnd(28)} n=${t.count} med ${t.med} ms  p95 ${t.p95} ms  p99 ${t.p99} ms  max ${t.max} ms`);
   const c = r.metrics.counters;
   write(`  connects ${c['mqtt_connects'] ?? 0}/${c['mqtt_connect_attempts'] ?? 0}  refused ${c['mqtt_connect_refused'] ?? 0}  errors ${c['mqtt_connect_errors'] ?? 0}  sent ${c['mqtt_messages_sent'] ?? 0}  received ${c['mqtt_messages_received'] ?? 0}  lost ${c['qos1_lost'] ?? 0}  dup ${c['qos1_duplicates'] ?? 0}  http ${c['http_reqs'] ?? 0}`);
+  if (r.config['cycle']) {
+    const cyc = (k: string) => (c[k] ?? 0).toLocaleString('en-US');
+    write(`  identities ${cyc('identities')}: visited ${cyc('identities_visited')}  missed ${cyc('identities_missed')}  with loss ${cyc('identities_with_loss')}  with duplicates ${cyc('identities_with_duplicates')}  refused ${cyc('identities_refused')}  errored ${cyc('identities_errored')}`);
+    write(`  visits ${cyc('cycle_visits')} (${(Math.round(((c['mqtt_connects'] ?? 0) / Math.max(0.001, r.durationS)) * 10) / 10).toLocaleString('en-US')} connects/s)  lost ${cyc('cycle_lost')} (QoS 0 ${cyc('cycle_lost{qos:0}')}, QoS 1 ${cyc('cycle_lost{qos:1}')})  duplicates ${cyc('cycle_duplicates')}  timeouts ${cyc('cycle_visit_timeouts')}`);
+    const refusals = Object.entries(c).filter(([k]) => k.startsWith('mqtt_connect_refused{')).map(([k, v]) => `${k.slice(21, -1)} × ${v}`);
+    if (refusals.length) write(`  refusals by CONNACK ${refusals.join(', ')}`);
+  }
   for (const t of r.thresholds) write(`  ${paint(t.ok, t.ok ? 'ok  ' : 'FAIL')} ${t.metric} ${t.expression} (${t.value ?? t.note})`);
   if (r.skipped) write(`SKIPPED: ${r.skipped}`);
   else write(paint(r.passed, r.passed ? 'load: all thresholds met' : 'load: thresholds failed'));

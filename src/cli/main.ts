@@ -114,11 +114,11 @@ export async function main(argv: string[]): Promise<number> {
 
   program.command('load')
     .description('run a load scenario (fleet engine or k6) against a target; writes reports/<run-id>/load.json and load.html')
-    .argument('[scenario]', 'connect-storm, idle-hold, telemetry, c2d-fanout, shadow-churn, rrpc, http-publish, http-reportlog, cloud-api')
+    .argument('[scenario]', 'connect-storm, idle-hold, cycle, telemetry, c2d-fanout, shadow-churn, rrpc, http-publish, http-reportlog, cloud-api')
     .option('--target <file>', 'target descriptor (default: the embedded reference hub)')
     .option('--engine <engine>', 'fleet (default), k6 (a k6 with xk6-mqtt you bring) or k6-runtime (the k6 scripts without k6)')
-    .option('--devices <n>', 'fleet size (stage targets scale with it)')
-    .option('--duration <s>', 'seconds of the last (steady) stage')
+    .option('--devices <n>', 'fleet size (stage targets scale with it; cycle: the identities to cycle through)')
+    .option('--duration <s>', 'seconds of the last (steady) stage (cycle: the time limit of the run)')
     .option('--rate <n>', 'messages or requests per second of the scenario\'s traffic')
     .option('--qos <0|1>', 'telemetry QoS')
     .option('--connect-rate <n>', 'CONNECTs per second')
@@ -132,11 +132,31 @@ export async function main(argv: string[]): Promise<number> {
     .option('--hub-pid <pid>', 'pid of a local hub process, to report its CPU and memory')
     .option('--segment <i/n>', 'run slice i of n of the scenario (merge the reports with hubcheck report merge)')
     .option('--threshold <metric:expr>', 'add an SLO threshold, e.g. \'delivery_latency{qos:1}:p(99)<100\' (repeatable)', collect, [] as string[])
+    .option('--live <n>', 'cycle: sessions live at once at most (default 200)')
+    .option('--messages <n>', 'cycle: messages each device publishes and receives back per visit, 0 to 8 (default 2)')
+    .option('--qos1-share <f>', 'cycle: the share of those messages sent at QoS 1, 0 to 1 (default 0.5)')
+    .option('--cycles <n>', 'cycle: passes over all identities (default 1)')
+    .option('--dwell <s>', 'cycle: seconds a device stays after its messages are back (default 0.2)')
+    .option('--no-progress', 'no progress line on stderr')
     .option('--keep-devices', 'do not delete the devices created through the API')
     .option('--report-dir <dir>', 'write the reports here instead of reports/<run-id>')
     .action(async (scenario: string | undefined, opts: import('./load-command.js').LoadCliOptions) => {
       const { loadCommand } = await import('./load-command.js');
       exitCode = await loadCommand(scenario, opts);
+    });
+
+  program.command('provision')
+    .description('create --devices devices on a hub through its cloud API (CreateDevice at the documented rate), writing their credentials to FILE as they are made; resumable: rerun to continue after an interruption; --remove deletes them')
+    .argument('<file>', 'credentials CSV (productId,deviceName,psk) to write; FILE.state.json beside it records the product')
+    .option('--target <file>', 'target descriptor of the hub (required: an embedded hub would vanish with its devices)')
+    .option('--devices <n>', 'how many devices')
+    .option('--rate <n>', 'cloud API requests per second at most (default 100, the documented CreateDevice rate)')
+    .option('--concurrency <n>', 'requests in flight at most (default 16)')
+    .option('--product-name <name>', 'name of the product to create (default fleet_<random>)')
+    .option('--remove', 'delete every device of the provisioning, its product, FILE and its state file')
+    .action(async (file: string, opts: import('./provision-command.js').ProvisionCliOptions) => {
+      const { provisionCommand } = await import('./provision-command.js');
+      exitCode = await provisionCommand(file, opts);
     });
 
   const report = program.command('report').description('work with reports: conformance verdicts (diff) and load reports (compare, merge)');

@@ -9,6 +9,8 @@ import { Aggregate, rates, trends } from '../../load/report/aggregate.js';
 import { LOAD_REPORT_SCHEMA, type LoadReport } from '../../load/report/model.js';
 import { Collector } from '../../load/metrics/collector.js';
 import { writeLoadReport } from '../../load/run.js';
+import { MAX_CHART_POINTS, charts, downsample } from '../../load/report/html.js';
+import type { TimelinePoint } from '../../load/report/model.js';
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 const required = process.env['CI'] === 'true';
@@ -60,5 +62,30 @@ describe('load report page', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('an hour-long run charts at a bounded number of points, counts and peaks kept', () => {
+    const tl: TimelinePoint[] = Array.from({ length: 3600 }, (_, i) => ({
+      t: i + 1, sessions: i === 1234 ? 9999 : 100, pending: 0, counters: { mqtt_connects: 50, ...(i === 2000 ? { mqtt_connect_errors: 7 } : {}) },
+      histograms: {}, latency: { 'delivery_latency{qos:1}': { p50: 2, p95: 5, p99: i === 3000 ? 400 : 9 } },
+      hub: { cpuPct: 50, rssMiB: 300 + (i === 10 ? 100 : 0) },
+    }));
+    const d = downsample(tl);
+    expect(d.length).toBeLessThanOrEqual(MAX_CHART_POINTS);
+    expect(d.reduce((a, p) => a + p.counters['mqtt_connects']!, 0)).toBe(3600 * 50);
+    expect(d.reduce((a, p) => a + (p.counters['mqtt_connect_errors'] ?? 0), 0)).toBe(7);
+    expect(Math.max(...d.map((p) => p.sessions))).toBe(9999);
+    expect(Math.max(...d.map((p) => p.latency['delivery_latency{qos:1}']!.p99))).toBe(400);
+    expect(Math.max(...d.map((p) => p.hub!.rssMiB))).toBe(400);
+    expect(d.at(-1)!.t).toBe(3600);
+    const report = { ...sampleReport(), timeline: tl, resources: { hubMeasured: 'process' as const } };
+    const svg = charts(report);
+    for (const path of svg.match(/ d="[^"]+"/g)!) expect(path.split('L').length).toBeLessThanOrEqual(MAX_CHART_POINTS);
+    // the rate series are drawn from the merged buckets
+    const throughput = /id="chart-throughput"[\s\S]*?<\/svg>/.exec(svg)![0];
+    expect(throughput).toContain('data-series="connects"');
+    expect(svg).toContain('id="chart-memory"');
+    expect(svg).toContain('>60 min</text>'); // an hour's axis reads in minutes
+    expect(downsample(tl.slice(0, 10))).toHaveLength(10);
   });
 });
