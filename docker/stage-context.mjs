@@ -57,7 +57,7 @@ function resolvePackage(name, fromDir) {
   }
 }
 
-const wanted = [...imports(), 'tsx'];
+const wanted = [...new Set([...imports(), 'tsx'])];
 const seen = new Set();
 const queue = wanted.map((name) => ({ name, from: root, optional: false }));
 while (queue.length) {
