@@ -13,7 +13,7 @@ import { resolveScenario, segmentOf } from '../../load/run.js';
 import type { LoadReport } from '../../load/report/model.js';
 import { loadDescriptor } from '../../src/target/descriptor.js';
 import { freePorts, ROOT } from '../cli/helpers.js';
-import { composeUp, readCompose, startOrder, type ComposeRun } from './compose-runner.js';
+import { composeUp, interpolate, readCompose, startOrder, type ComposeRun } from './compose-runner.js';
 
 const FILE = path.join(ROOT, 'docker/compose.load.yaml');
 const HUB_IMAGE = process.env.HUBCHECK_HUB_IMAGE ?? 'hubcheck/hub:dev';
@@ -71,6 +71,19 @@ test('docker/compose.load.yaml: every shard runs its own segment of one fleet, a
   expect(merge.command!.filter((a) => a.endsWith('load.json')).sort()).toEqual(shards.map((s) => `/reports/${s}/load.json`));
   expect(Object.fromEntries(shards.map((s) => [s, merge.depends_on?.[s]?.condition]))).toEqual(Object.fromEntries(shards.map((s) => [s, 'service_completed_successfully'])));
   expect(startOrder(doc).at(-1)).toBe('merge');
+});
+
+test('the compose runner reads variables and dependencies as compose does, and refuses what it would not carry out', () => {
+  expect(interpolate('${A:-one} ${B:-two} ${C} $$x', { A: 'a', B: '' })).toBe('a two  $x');
+  expect(startOrder({ services: { c: { image: 'i', depends_on: { b: { condition: 'service_started' } } }, b: { image: 'i', depends_on: { a: { condition: 'service_healthy' } } }, a: { image: 'i' } } })).toEqual(['a', 'b', 'c']);
+  expect(() => startOrder({ services: { a: { image: 'i', depends_on: { b: { condition: 'service_started' } } }, b: { image: 'i', depends_on: { a: { condition: 'service_started' } } } } })).toThrow(/cycle/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hubcheck-compose-'));
+  try {
+    writeFileSync(path.join(dir, 'c.yaml'), 'services:\n  a:\n    image: i\n    ports: ["1883:1883"]\n');
+    expect(() => readCompose(path.join(dir, 'c.yaml'), {})).toThrow(/service a: ports not carried out/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const available = engineAnswers();
