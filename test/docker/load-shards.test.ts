@@ -86,6 +86,14 @@ test('the compose runner reads variables and dependencies as compose does, and r
   }
 });
 
+test('the load image copies every folder docker/stage-context.mjs stages for it', () => {
+  const stage = readFileSync(path.join(ROOT, 'docker/stage-context.mjs'), 'utf8');
+  const folders = JSON.parse((/load: \{ folders: (\[[^\]]*\])/.exec(stage)![1]!).replaceAll("'", '"')) as string[];
+  const copied = [...readFileSync(path.join(ROOT, 'docker/Dockerfile.load'), 'utf8').matchAll(/^COPY (\S+) /gm)].map((m) => m[1]);
+  expect(folders).toContain('load');
+  expect(copied).toEqual(expect.arrayContaining([...folders, 'node_modules', 'package.json']));
+});
+
 const available = engineAnswers();
 
 describe.skipIf(!available && !inCi)('three load shards against the hub container', () => {
