@@ -60,6 +60,33 @@ describe('histograms', () => {
   });
 });
 
+describe('merging the shards of a segmented run', () => {
+  const shard = (segment: string, devices: number, id: string): LoadReport => {
+    const r = report([5], { mqtt_connects: devices }, id);
+    r.config = { devices, segment };
+    return r;
+  };
+
+  it('needs every segment of I/N once, and counts the whole fleet', () => {
+    const m = mergeReports([shard('2/3', 100, 'c'), shard('0/3', 101, 'a'), shard('1/3', 100, 'b')], {});
+    expect(m.config['devices']).toBe(301);
+    expect(m.config['segment']).toBeUndefined();
+    expect(m.metrics.counters['mqtt_connects']).toBe(301);
+    expect(m.shards).toBe(3);
+  });
+
+  it('refuses a set with a segment missing, doubled, cut another way, or mixed with a whole run', () => {
+    expect(() => mergeReports([shard('0/3', 1, 'a'), shard('2/3', 1, 'c')], {})).toThrow(/segments? 1\/3 missing/);
+    expect(() => mergeReports([shard('0/2', 1, 'a'), shard('0/2', 1, 'b'), shard('1/2', 1, 'c')], {})).toThrow(/segment 0\/2 appears twice \(a and b\)/);
+    expect(() => mergeReports([shard('0/2', 1, 'a'), shard('1/3', 1, 'b')], {})).toThrow(/cut in different ways/);
+    expect(() => mergeReports([shard('0/2', 1, 'a'), report([5], {}, 'whole')], {})).toThrow(/whole ran no --segment/);
+  });
+
+  it('merges reports of whole runs as given', () => {
+    expect(mergeReports([report([5], { mqtt_connects: 2 }, 'a'), report([5], { mqtt_connects: 3 }, 'b')], {}).metrics.counters['mqtt_connects']).toBe(5);
+  });
+});
+
 describe('SLO thresholds', () => {
   it('judges percentiles, counts and rates, and fails on metrics never recorded', () => {
     const r = report([1, 2, 3, 100], { mqtt_connects: 99, mqtt_connect_attempts: 100, qos1_lost: 0 });
