@@ -21,6 +21,7 @@ import {
 } from './limits.js';
 import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
+import { TurnWrites } from './registry/turn-writes.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
 import { checkPaceMs, createQos, type Qos } from './qos/index.js';
@@ -283,7 +284,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       : options.redisUrl !== undefined ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
       : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
     const presence = options.cluster ? new Presence(registry.db, options.cluster.workerId) : undefined;
-    const sessions = new Sessions(registry, nowSeconds, log, presence);
+    const writes = new TurnWrites(registry.db, log);
+    const sessions = new Sessions(registry, nowSeconds, log, writes, presence);
     const peers = { loggedIn: (c: import('aedes').Client) => sessions.get(c) !== undefined, othersOf: (c: import('aedes').Client) => sessions.othersOf(c) };
     qos = createQos({ clock, faults, log, backend, ...(shared ? { shared: { sessions: shared, peers } } : {}), ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
@@ -354,6 +356,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     const apiServer = api;
     const httpsServer = https;
     const sharedCounts = tally;
+    const turnWrites = writes;
     return {
       endpoints,
       credentials,
@@ -387,6 +390,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           await runningQos.close();
           await apiClosed;
           await httpsClosed;
+          turnWrites.close(); // the offline marks of the connections closed just now
           presence?.clear();
           registry.close();
         })();
