@@ -89,6 +89,7 @@ export class TurnWrites {
     let errors: (Error | undefined)[];
     try {
       // no sleeping in SQLite's busy handler: a locked file fails at once, and the batch is retried from a timer
+      // (db.pragma each time: SQLite applies PRAGMA busy_timeout when the statement is prepared, not when it runs)
       this.db.pragma('busy_timeout = 0');
       try {
         errors = this.transaction(batch);
