@@ -254,6 +254,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
+  // An accept that fails (EMFILE: the process' 20,000 open files are taken) is logged, and the hub keeps serving the
+  // connections it holds; unheard, the listener's 'error' would end the process.
+  for (const server of servers) server.on('error', (err: Error) => log(`mqtt: a listener failed to accept a connection: ${err.message}`));
 
   return {
     broker,
