@@ -112,8 +112,9 @@ try {
 
   const rampS = Math.ceil(DEVICES / CONNECT_RATE);
   const load = run([BIN, 'load', 'idle-hold', '--target', target, '--fixtures', fixtures, '--devices', String(DEVICES), '--processes', String(PROCESSES),
-    // the last stage runs through the ramp and then holds every session HOLD_S seconds
-    '--local-addresses', '127.0.0.1-16', '--connect-rate', String(CONNECT_RATE), '--max-pending', '2000', '--duration', String(rampS + HOLD_S), '--report-dir', path.join(dir, 'load')], 'load');
+    // the last stage runs through the ramp, given twice its time at the asked rate (a machine out of CPU connects
+    // slower), and then holds every session at least HOLD_S seconds
+    '--local-addresses', '127.0.0.1-16', '--connect-rate', String(CONNECT_RATE), '--max-pending', '2000', '--duration', String(2 * rampS + HOLD_S), '--report-dir', path.join(dir, 'load')], 'load');
   // The generator's memory per session is its growth from its first sample (credentials made, few sessions open).
   let loadBase: { kb: number; live: number } | undefined;
   let peak = { live: 0, hubKb: 0, loadKb: 0, at: 0, files: [] as number[] };
