@@ -115,7 +115,8 @@ try {
     // the last stage runs through the ramp, given twice its time at the asked rate (a machine out of CPU connects
     // slower), and then holds every session at least HOLD_S seconds
     '--local-addresses', '127.0.0.1-16', '--connect-rate', String(CONNECT_RATE), '--max-pending', '2000', '--duration', String(2 * rampS + HOLD_S), '--report-dir', path.join(dir, 'load')], 'load');
-  // The generator's memory per session is its growth from its first sample (credentials made, few sessions open).
+  // The generator's memory per session is its growth from its first sample with 1 % of the sessions open (by then
+  // each process has made its devices' credentials and state), and also its whole RSS over the sessions (all in).
   let loadBase: { kb: number; live: number } | undefined;
   let peak = { live: 0, hubKb: 0, loadKb: 0, at: 0, files: [] as number[] };
   const began = Date.now();
@@ -127,7 +128,7 @@ try {
     const loaders = childrenOf(load.child.pid!);
     const loadKb = loaders.reduce((s, p) => s + rssKb(p), rssKb(load.child.pid!));
     const live = established(mqttPort);
-    if (!loadBase && loaders.length >= PROCESSES) loadBase = { kb: loadKb, live };
+    if (!loadBase && loaders.length >= PROCESSES && live >= DEVICES / 100) loadBase = { kb: loadKb, live };
     const hubKb = hubRss();
     const files = (workerPids.length ? workerPids : [hub.child.pid!]).map(openFiles);
     if (live >= peak.live) peak = { live, hubKb, loadKb, at: Math.round((Date.now() - began) / 1000), files };
@@ -151,7 +152,7 @@ try {
   console.log(`\n${WORKERS ? `${WORKERS} workers` : 'one hub process'}, ${DEVICES} devices at ${CONNECT_RATE}/s over ${PROCESSES} load processes; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`connected ${c['mqtt_connects'] ?? 0} of ${c['mqtt_connect_attempts'] ?? 0} attempts (refused ${c['mqtt_connect_refused'] ?? 0}, errors ${c['mqtt_connect_errors'] ?? 0}, dropped later ${c['mqtt_disconnects'] ?? 0}); connect time median ${d?.med ?? '-'} ms, p95 ${d?.p95 ?? '-'} ms, p99 ${d?.p99 ?? '-'} ms, max ${d?.max ?? '-'} ms`);
   if (reached) console.log(`connect rate: ${reached.sessions} sessions at t=${reached.t}s of the scenario (${(reached.sessions / Math.max(1, reached.t)).toFixed(0)}/s)`);
-  console.log(`peak: ${peak.live} live sessions (ESTABLISHED on the hub's port) at t=${peak.at}s; hub ${(peak.hubKb / 1024).toFixed(0)} MB, ${kib(peak.hubKb - hubBase, peak.live)} KiB per session over its ${(hubBase / 1024).toFixed(0)} MB before the load; load ${(peak.loadKb / 1024).toFixed(0)} MB, ${loadBase ? kib(peak.loadKb - loadBase.kb, peak.live - loadBase.live) : '-'} KiB per session over its first sample (${loadBase?.live ?? 0} sessions); load exit ${code}`);
+  console.log(`peak: ${peak.live} live sessions (ESTABLISHED on the hub's port) at t=${peak.at}s; hub ${(peak.hubKb / 1024).toFixed(0)} MB, ${kib(peak.hubKb - hubBase, peak.live)} KiB per session over its ${(hubBase / 1024).toFixed(0)} MB before the load; load ${(peak.loadKb / 1024).toFixed(0)} MB, ${loadBase ? kib(peak.loadKb - loadBase.kb, peak.live - loadBase.live) : '-'} KiB per session over its first sample with ${loadBase?.live ?? 0} sessions, ${kib(peak.loadKb, peak.live)} KiB per session all in; load exit ${code}`);
   console.log(`open files per hub process at the peak: ${peak.files.join(' ')}`);
 } finally {
   for (const c of children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
