@@ -144,8 +144,19 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     track(conn);
     // LIM-014, LIM-015: counted (or refused) and timed before a byte is read
     const address = req?.socket.remoteAddress ?? (conn as Socket).remoteAddress ?? '';
-    const connectRead = guard.admit(conn, address);
-    if (!connectRead) return;
+    const admitted = guard.admit(conn, address);
+    if (admitted instanceof Promise) {
+      // a reset while a cluster's counts are asked for closes the socket (and its close is counted); nothing else hears it yet
+      const ignore = () => {};
+      conn.on('error', ignore);
+      void admitted.then((connectRead) => {
+        conn.off('error', ignore);
+        if (connectRead) serve(conn, connectRead, req);
+      });
+    }
+    else if (admitted) serve(conn, admitted, req);
+  };
+  const serve = (conn: Duplex, connectRead: () => void, req?: IncomingMessage) => {
     // AUTH-024: an unknown protocol level gets CONNACK 0x01 before Aedes ever parses the CONNECT.
     screenProtocolLevel(conn, (screened) => {
       try {
@@ -243,6 +254,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
+  // An accept that fails (EMFILE: the process' 20,000 open files are taken) is logged, and the hub keeps serving the
+  // connections it holds; unheard, the listener's 'error' would end the process.
+  for (const server of servers) server.on('error', (err: Error) => log(`mqtt: a listener failed to accept a connection: ${err.message}`));
 
   return {
     broker,

@@ -13,7 +13,7 @@ import { listen, startBroker, type RunningBroker } from './broker.js';
 import { FAULTS, parseFaults } from './faults.js';
 import { DEFAULT_PACKET_CAPS } from './bounds/packet-gate.js';
 import { rateLimitActions } from './bounds/rates.js';
-import { sharedTally } from './bounds/shared-connections.js';
+import { sharedTally, type SharedTally } from './bounds/shared-connections.js';
 import { redisBuckets } from './bounds/shared-rates.js';
 import {
   DEFAULT_API_RATES, DEFAULT_CONNECT_DEADLINE_MS, DEFAULT_DEVICES_PER_PRODUCT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
@@ -21,6 +21,7 @@ import {
 } from './limits.js';
 import { newApiCredentials } from './registry/ids.js';
 import { Registry } from './registry/index.js';
+import { TurnWrites } from './registry/turn-writes.js';
 import { createClock, type Clock } from './clock.js';
 import { advanceTestClockAction } from './qos/clock-action.js';
 import { checkPaceMs, createQos, type Qos } from './qos/index.js';
@@ -253,9 +254,6 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const clustered = options.cluster !== undefined;
   if (clustered && (!options.dataFile || options.redisUrl === undefined)) throw new Error('a cluster worker needs dataFile (the shared registry) and redisUrl (sessions and routing)');
   const registry = openRegistry(options.dataFile, clustered);
-  // LIM-014: a cluster's connections are counted across its workers, in the shared registry file
-  const tally = options.cluster ? sharedTally(registry.db, options.cluster.workerId) : undefined;
-  const connectionBounds = { ...bounds.connections, ...(tally ? { tally } : {}) };
   // The retention clock's test offset is kept with --data: stored sessions and messages carry times on that clock,
   // so a restart must not move it back (an advanced 25 h would otherwise be undone and expired sessions revived).
   const savedOffset = Number(registry.getMeta(CLOCK_OFFSET_KEY) ?? 0);
@@ -277,6 +275,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let https: Server | undefined;
   let mq: Awaited<ReturnType<typeof clusterEmitter>> | undefined;
   let directApi: Server | undefined;
+  let tally: SharedTally | undefined;
   try {
     // Persistent sessions live in Redis with --redis, else in the --data file (hub/qos/durable/), else in memory as before.
     // In a cluster they are shared by the workers in Redis (hub/qos/durable/shared.ts).
@@ -285,11 +284,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       : options.redisUrl !== undefined ? await (await import('./qos/durable/redis.js')).redisBackend(options.redisUrl, log)
       : options.dataFile ? sqliteBackend(registry.db) : memoryBackend;
     const presence = options.cluster ? new Presence(registry.db, options.cluster.workerId) : undefined;
-    const sessions = new Sessions(registry, nowSeconds, log, presence);
+    const writes = new TurnWrites(registry.db, log);
+    const sessions = new Sessions(registry, nowSeconds, log, writes, presence);
     const peers = { loggedIn: (c: import('aedes').Client) => sessions.get(c) !== undefined, othersOf: (c: import('aedes').Client) => sessions.othersOf(c) };
     qos = createQos({ clock, faults, log, backend, ...(shared ? { shared: { sessions: shared, peers } } : {}), ...(options.offlinePaceMs !== undefined ? { paceMs: options.offlinePaceMs } : {}) });
     const credentials = apiCredentials(registry, options);
     mq = options.cluster ? await clusterEmitter(options.redisUrl!) : undefined;
+    // LIM-014: a cluster's connections are counted across its workers, in Redis
+    tally = mq && options.cluster ? sharedTally(mq.pubConn, options.cluster.workerId) : undefined;
+    await tally?.clear();
+    const connectionBounds = { ...bounds.connections, ...(tally ? { tally } : {}) };
     const acl = createAcl({ registry, sessions, faults, log, maxSubscriptions });
     let attach: ((client: import('aedes').Client) => void) | undefined;
     // TLS-019..TLS-021: the SDKs' device domains too, so clients that check the server name accept the hub given its CA.
@@ -351,6 +355,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     const runningQos = qos;
     const apiServer = api;
     const httpsServer = https;
+    const sharedCounts = tally;
+    const turnWrites = writes;
     return {
       endpoints,
       credentials,
@@ -378,12 +384,14 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           const httpsClosed = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
           httpsServer.closeAllConnections();
           for (const service of started.reverse()) await service.close?.();
+          // the counts go while Redis is still connected (the broker closes the connection); closes counted after are no-ops
+          await sharedCounts?.clear().catch((e: Error) => log(`mqtt: cannot clear this worker's connection counts: ${e.message}`));
           await runningBroker.close();
           await runningQos.close();
           await apiClosed;
           await httpsClosed;
+          turnWrites.close(); // the offline marks of the connections closed just now
           presence?.clear();
-          tally?.clear();
           registry.close();
         })();
         return closing;

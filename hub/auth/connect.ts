@@ -151,10 +151,15 @@ export function createConnectPolicy(deps: ConnectPolicyDeps): Pick<AedesOptions,
         answer();
         return;
       }
-      sessions.bind(client, verdict.productId, verdict.deviceName, remoteAddress(client));
-      log(`mqtt: ${info.clientId} logged in`);
-      // one connection per device: Aedes' registerClient closes an older client with the same id
-      callback(null, true);
+      // the CONNACK waits for the device's online mark, so that any worker of a cluster sees it online once it is
+      sessions.bind(client, verdict.productId, verdict.deviceName, remoteAddress(client)).then(() => {
+        log(`mqtt: ${info.clientId} logged in`);
+        // one connection per device: Aedes' registerClient closes an older client with the same id
+        callback(null, true);
+      }, (err: Error) => {
+        log(`mqtt: refused ${JSON.stringify(info.clientId)} with CONNACK ${CONNACK.SERVER_UNAVAILABLE}: its login cannot be recorded (${err.message})`);
+        callback(Object.assign(new Error('the login cannot be recorded'), { returnCode: CONNACK.SERVER_UNAVAILABLE }), null);
+      });
     },
   };
 }

@@ -5,6 +5,7 @@ import { deviceClasses, type DeviceClasses } from '../acl/classes.js';
 import { soloBus, type ClusterBus } from '../cluster/bus.js';
 import type { Presence } from '../cluster/presence.js';
 import type { Registry } from '../registry/index.js';
+import type { TurnWrites } from '../registry/turn-writes.js';
 
 export interface DeviceSession {
   readonly productId: string;
@@ -27,11 +28,15 @@ export class Sessions {
   private readonly byId = new Map<string, Set<Client>>();
   private bus: ClusterBus = soloBus();
 
-  /** `presence`: the cluster's record of devices online on other workers (absent outside a cluster). */
+  /**
+   * `writes`: where the online and offline marks (and presence rows) go, committed once per event-loop turn;
+   * `presence`: the cluster's record of devices online on other workers (absent outside a cluster).
+   */
   constructor(
     private readonly registry: Registry,
     private readonly nowSeconds: () => number,
     private readonly log: (line: string) => void,
+    private readonly writes: TurnWrites,
     private readonly presence?: Presence,
   ) {}
 
@@ -48,8 +53,11 @@ export class Sessions {
     });
   }
 
-  /** Records a successful login; the binding ends when the connection closes. */
-  bind(client: Client, productId: string, deviceName: string, clientIp: string): DeviceSession {
+  /**
+   * Records a successful login; the binding ends when the connection closes. Resolves once the device's online mark
+   * (and in a cluster its presence row) is in the registry, so that a CONNACK sent after it is seen by every worker.
+   */
+  bind(client: Client, productId: string, deviceName: string, clientIp: string): Promise<void> {
     const session: DeviceSession = {
       productId,
       deviceName,
@@ -64,10 +72,13 @@ export class Sessions {
     let set = this.byId.get(session.clientId);
     if (!set) this.byId.set(session.clientId, (set = new Set()));
     set.add(client);
-    if (set.size === 1) this.presence?.online(productId, deviceName);
-    this.registry.markOnline(productId, deviceName, this.nowSeconds(), clientIp);
+    const first = set.size === 1;
+    const at = this.nowSeconds();
     client.conn.once('close', () => this.unbind(client, session));
-    return session;
+    return this.writes.add(() => {
+      if (first) this.presence?.online(productId, deviceName);
+      this.registry.markOnline(productId, deviceName, at, clientIp);
+    });
   }
 
   private unbind(client: Client, session: DeviceSession): void {
@@ -77,13 +88,17 @@ export class Sessions {
     if (!set?.delete(client)) return;
     if (set.size === 0) {
       this.byId.delete(session.clientId);
-      try {
-        this.presence?.offline(session.productId, session.deviceName);
-        this.registry.markOffline(session.productId, session.deviceName, this.nowSeconds());
-      } catch (err) {
-        this.log(`registry: cannot record offline time of ${session.clientId}: ${String(err)}`); // DB closed during shutdown
-      }
+      this.markOffline(session.productId, session.deviceName);
     }
+  }
+
+  /** The device's presence row (in a cluster) goes and its offline time is set, with the turn's other writes. */
+  private markOffline(productId: string, deviceName: string): void {
+    const at = this.nowSeconds();
+    this.writes.fire(`offline time of ${productId}${deviceName}`, () => {
+      this.presence?.offline(productId, deviceName);
+      this.registry.markOffline(productId, deviceName, at);
+    });
   }
 
   get(client: Client | null): DeviceSession | undefined {
@@ -135,8 +150,13 @@ export class Sessions {
     };
     owner.proxies.set(key, sub);
     this.proxiedBy.set(key, gateway);
-    this.presence?.online(productId, deviceName);
-    this.registry.markOnline(productId, deviceName, this.nowSeconds(), owner.clientIp);
+    // committed in this turn's check phase, before the gateway's answer written now leaves (hub/write-batch.ts holds
+    // a connection's writes until then too, and setImmediate callbacks run in order)
+    const at = this.nowSeconds();
+    this.writes.fire(`online time of ${key}`, () => {
+      this.presence?.online(productId, deviceName);
+      this.registry.markOnline(productId, deviceName, at, owner.clientIp);
+    });
     return true;
   }
 
@@ -148,12 +168,7 @@ export class Sessions {
     this.proxiedBy.delete(key);
     const sub = this.byClient.get(gateway)?.proxies.get(key);
     this.byClient.get(gateway)?.proxies.delete(key);
-    try {
-      this.presence?.offline(productId, deviceName);
-      this.registry.markOffline(productId, deviceName, this.nowSeconds());
-    } catch (err) {
-      this.log(`registry: cannot record offline time of ${key}: ${String(err)}`); // DB closed during shutdown
-    }
+    this.markOffline(productId, deviceName);
     return sub ? { gateway, sub } : undefined;
   }
 

@@ -12,11 +12,16 @@ export interface ConnectionBounds {
   tally?: ConnectionTally;
 }
 
-/** Open connections, in total and by source address. */
+/** Open connections, in total and by source address; a cluster's tally answers asynchronously (it asks Redis). */
 export interface ConnectionTally {
   /** Counts one more connection from `address`; returns the counts with it. */
-  add(address: string): { total: number; here: number };
-  remove(address: string): void;
+  add(address: string): Counts | Promise<Counts>;
+  remove(address: string): void | Promise<void>;
+}
+
+interface Counts {
+  total: number;
+  here: number;
 }
 
 /** The counts of this process alone. */
@@ -41,64 +46,84 @@ export function localTally(): ConnectionTally {
 export interface ConnectionGuard {
   /**
    * Counts a new socket from `address`: false (and the socket destroyed) when a bound is reached; otherwise starts the
-   * CONNECT deadline and returns a function to call once the whole CONNECT has been read.
+   * CONNECT deadline and returns a function to call once the whole CONNECT has been read. With a cluster's tally the
+   * verdict comes as a promise; nothing is read from the socket before it.
    */
-  admit(socket: Duplex, address: string): false | (() => void);
+  admit(socket: Duplex, address: string): Admission | Promise<Admission>;
   /** Open sockets counted now (for tests and the abuse bench). */
   readonly open: number;
 }
 
+type Admission = false | (() => void);
+
 export function createConnectionGuard(bounds: ConnectionBounds, faults: Faults, log: (line: string) => void): ConnectionGuard {
   const tally = bounds.tally ?? localTally();
   let open = 0;
+  const uncounted = (socket: Duplex, address: string, err: unknown): false => {
+    // a cluster's shared counts that cannot be updated (Redis unreachable): the bound cannot be judged, so the
+    // connection is refused rather than held uncounted; the worker keeps running
+    log(`mqtt: refusing a connection from ${address}: the connection counts cannot be updated (${(err as Error).message})`);
+    socket.destroy();
+    return false;
+  };
+  const remove = (address: string) => {
+    const failed = (err: unknown) => log(`mqtt: cannot count the close of a connection from ${address}: ${(err as Error).message}`); // e.g. closed during shutdown
+    try {
+      const done = tally.remove(address);
+      if (done) done.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  };
+  const judge = (socket: Duplex, address: string, counts: Counts, acceptedAt: number): Admission => {
+    if (socket.destroyed) {
+      remove(address); // closed while it was being counted
+      return false;
+    }
+    if (!faults.has('no-connection-cap')) {
+      let refusal: string | undefined;
+      if (counts.total > bounds.maxConnections) refusal = `${counts.total - 1} connections are open, the most the hub holds`; // LIM-014
+      else if (counts.here > bounds.maxConnectionsPerAddress) refusal = `${counts.here - 1} connections from ${address} are open, the most one address may hold`; // LIM-014
+      if (refusal) {
+        remove(address);
+        log(`mqtt: refusing a connection from ${address}: ${refusal}`);
+        socket.destroy();
+        return false;
+      }
+    }
+    open++;
+    let timer: NodeJS.Timeout | undefined;
+    if (!faults.has('no-connect-deadline')) {
+      // LIM-015: the whole CONNECT must arrive within the deadline from the accept, however slowly its bytes trickle in
+      timer = setTimeout(() => {
+        log(`mqtt: closing a connection from ${address}: no complete CONNECT within ${bounds.connectDeadlineMs} ms`);
+        socket.destroy();
+      }, Math.max(0, bounds.connectDeadlineMs - (performance.now() - acceptedAt)));
+      timer.unref();
+    }
+    socket.once('close', () => {
+      clearTimeout(timer);
+      open--;
+      remove(address);
+    });
+    return () => clearTimeout(timer);
+  };
   return {
     get open() {
       return open;
     },
     admit(socket, rawAddress) {
       const address = rawAddress.replace(/^::ffff:/, '');
+      const acceptedAt = performance.now();
       // counted first, then judged: two workers of a cluster admitting at once cannot both take the last place
-      let counts: { total: number; here: number };
+      let counts: Counts | Promise<Counts>;
       try {
         counts = tally.add(address);
       } catch (err) {
-        // a cluster's shared registry file that cannot be written (locked past its busy timeout): the bound cannot be
-        // judged, so the connection is refused rather than held uncounted; the worker keeps running
-        log(`mqtt: refusing a connection from ${address}: the connection counts cannot be updated (${(err as Error).message})`);
-        socket.destroy();
-        return false;
+        return uncounted(socket, address, err);
       }
-      if (!faults.has('no-connection-cap')) {
-        let refusal: string | undefined;
-        if (counts.total > bounds.maxConnections) refusal = `${counts.total - 1} connections are open, the most the hub holds`; // LIM-014
-        else if (counts.here > bounds.maxConnectionsPerAddress) refusal = `${counts.here - 1} connections from ${address} are open, the most one address may hold`; // LIM-014
-        if (refusal) {
-          tally.remove(address);
-          log(`mqtt: refusing a connection from ${address}: ${refusal}`);
-          socket.destroy();
-          return false;
-        }
-      }
-      open++;
-      let timer: NodeJS.Timeout | undefined;
-      if (!faults.has('no-connect-deadline')) {
-        // LIM-015: the whole CONNECT must arrive within the deadline, however slowly its bytes trickle in
-        timer = setTimeout(() => {
-          log(`mqtt: closing a connection from ${address}: no complete CONNECT within ${bounds.connectDeadlineMs} ms`);
-          socket.destroy();
-        }, bounds.connectDeadlineMs);
-        timer.unref();
-      }
-      socket.once('close', () => {
-        clearTimeout(timer);
-        open--;
-        try {
-          tally.remove(address);
-        } catch (err) {
-          log(`mqtt: cannot count the close of a connection from ${address}: ${(err as Error).message}`); // the registry closed during shutdown
-        }
-      });
-      return () => clearTimeout(timer);
+      if (counts instanceof Promise) return counts.then((c) => judge(socket, address, c, acceptedAt), (err: unknown) => uncounted(socket, address, err));
+      return judge(socket, address, counts, acceptedAt);
     },
   };
 }

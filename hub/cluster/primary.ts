@@ -1,5 +1,5 @@
 // The primary process of a hub cluster (`hubcheck hub --workers N --redis URL`): it forks N workers that each run a
-// whole hub on the same ports (node:cluster hands each accepted connection to one of them, round-robin), restarts a
+// whole hub on the same ports (each accepts from the listening sockets the primary shares with them), restarts a
 // worker that dies, and stops them all on SIGINT/SIGTERM. The workers share the registry (one SQLite file in WAL mode),
 // and the persistent sessions, message routing and control events (Redis): hub/cluster/README in docs/reference-hub.md.
 
@@ -95,6 +95,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   // Without a data file the workers still need one registry file between them: a temporary one, removed at stop.
   const tempDir = opts.options.dataFile ? undefined : mkdtempSync(join(tmpdir(), 'hubcheck-cluster-'));
   const dataFile = opts.options.dataFile ?? join(tempDir!, 'registry.sqlite');
+  // The workers accept connections themselves, from the listening socket the primary shares with them
+  // (SCHED_NONE). With node:cluster's default round-robin the primary accepted each one and handed it over, one at a
+  // time per worker, waiting for the worker's reply before the next: a worker took one connection per turn of its
+  // event loop, and a login storm queued in the primary (a 6,000-device ramp at 500/s: median connect in seconds,
+  // against ~16 ms for one process). The kernel wakes the workers waiting in accept, so a busy worker takes fewer.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   // The workers run hub/cluster/worker.ts, whatever program the primary is (the CLI, or hubcheck's embedded launcher).
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], execArgv: ['--import', 'tsx'], silent: false });
   const host = hostname();

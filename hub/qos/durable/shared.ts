@@ -82,6 +82,16 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1`;
 
+// KEYS: sessions holder subs msgs order times mids log; ARGV: clientId workerId logLength entry
+// Drops whatever is kept of the session and logs the drop, in one step; nothing is logged when nothing was kept, so a
+// CleanSession = 1 login of a device without a session (every login of a fleet that never persists one) costs one
+// round trip and leaves the other workers nothing to read. Returns 1 when something was dropped.
+const DROP = `
+local n = redis.call('HDEL', KEYS[1], ARGV[1]) + redis.call('HDEL', KEYS[2], ARGV[1]) + redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+if n == 0 then return 0 end
+redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'from', ARGV[2], 'entry', ARGV[4])
+return 1`;
+
 /** Connects (within 5 s, naming the URL when it cannot) and returns the shared session state. */
 export async function openShared(url: string, workerId: string, log: (line: string) => void): Promise<SharedSessions> {
   let lastError: Error | undefined;
@@ -97,6 +107,7 @@ export async function openShared(url: string, workerId: string, log: (line: stri
   redis.defineCommand('hcStore', { numberOfKeys: 6, lua: STORE });
   redis.defineCommand('hcClaim', { numberOfKeys: 7, lua: CLAIM });
   redis.defineCommand('hcRelease', { numberOfKeys: 2, lua: RELEASE });
+  redis.defineCommand('hcDrop', { numberOfKeys: 8, lua: DROP });
   return new SharedSessions(redis, workerId, log);
 }
 
@@ -104,6 +115,7 @@ type Scripted = Redis & {
   hcStore(...args: (string | number)[]): Promise<number>;
   hcClaim(...args: (string | number)[]): Promise<[number, number]>;
   hcRelease(...args: (string | number)[]): Promise<number>;
+  hcDrop(...args: (string | number)[]): Promise<number>;
 };
 
 export class SharedSessions {
@@ -232,10 +244,10 @@ export class SharedSessions {
     return held.length;
   }
 
-  /** The session, its subscriptions and messages are gone (CleanSession = 1 login, or 24 h offline). */
-  async drop(id: string): Promise<void> {
-    await this.redis.multi().hdel('sessions', id).hdel('holder', id).del(...keysOf(id)).exec();
-    await this.append({ op: 'drop', id });
+  /** The session, its subscriptions and messages are gone (CleanSession = 1 login, or 24 h offline); false when there was none. */
+  async drop(id: string): Promise<boolean> {
+    const entry: LogEntry = { op: 'drop', id };
+    return (await this.redis.hcDrop('sessions', 'holder', ...keysOf(id), 'log', id, this.workerId, LOG_LENGTH, JSON.stringify(entry))) === 1;
   }
 
   /** Offline sessions past their 24 h (any worker may sweep; dropping twice is harmless). */
