@@ -40,7 +40,7 @@ const shard = job.spec.template.spec.containers[0];
 const args: string[] = shard.args;
 const N: number = job.spec.completions;
 
-// The measured figures docs/distributed-load.md sizes from (/work notes, docs/benchmarks.md).
+// The measured figures docs/distributed-load.md sizes from (measured on a two-core machine, docs/benchmarks.md).
 const FIGURES = { sessionKiBMax: 6, kernelKBPerEnd: 5, engineProcessMiB: 120, coordinatorMiB: 200, connectUsMax: 460, portsPerAddress: 28_000 };
 
 describe('load/k8s/fleet-job.yaml: an Indexed Job of fleet-engine shards', () => {
