@@ -46,6 +46,11 @@ export interface SessionPeers {
 }
 
 interface PublishLike { brokerId?: string; brokerCounter?: number; topic: string; payload?: Buffer | string; qos?: number; messageId?: number }
+
+/** The record of a QoS 1 message kept for a session: the packet's identity in Aedes, its topic and payload, when stored. */
+function storedMessage(packet: PublishLike, storedAt: number): StoredMessage {
+  return { brokerId: packet.brokerId ?? '', brokerCounter: packet.brokerCounter ?? 0, topic: packet.topic, payload: Buffer.from(packet.payload ?? ''), storedAt, messageId: undefined };
+}
 interface SubLike { clientId: string; topic: string; qos: number }
 
 /** The persistence methods we take over or call; the rest of the instance is Aedes' memory persistence. */
@@ -214,15 +219,8 @@ export class SessionStore {
   /** A QoS 1 message stored (in Redis) for each session; the PUBLISH is acknowledged after this resolves. */
   private async storeShared(shared: SharedSessions, clientIds: readonly string[], packet: PublishLike): Promise<void> {
     if ((packet.qos ?? 0) < 1 || clientIds.length === 0) return;
-    const m: StoredMessage = {
-      brokerId: packet.brokerId ?? '',
-      brokerCounter: packet.brokerCounter ?? 0,
-      topic: packet.topic,
-      payload: Buffer.from(packet.payload ?? ''),
-      storedAt: this.clock.advanced(),
-      messageId: undefined,
-    };
     const now = this.clock.advanced();
+    const m = storedMessage(packet, now);
     await Promise.all([...new Set(clientIds)].map(async (id) => {
       const r = await shared.store(id, m, now, STORED_MESSAGE_TTL_MS, SESSION_TTL_MS, MAX_STORED_MESSAGES); // QOS-020, QOS-022
       if (r === 'full') this.log(`mqtt: session ${id} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
@@ -427,14 +425,7 @@ export class SessionStore {
       this.log(`mqtt: session ${clientId} holds ${MAX_STORED_MESSAGES} messages; a message on ${packet.topic} is not stored`);
       return;
     }
-    const m: StoredMessage = {
-      brokerId: packet.brokerId ?? '',
-      brokerCounter: packet.brokerCounter ?? 0,
-      topic: packet.topic,
-      payload: Buffer.from(packet.payload ?? ''),
-      storedAt: this.clock.advanced(),
-      messageId: undefined,
-    };
+    const m = storedMessage(packet, this.clock.advanced());
     this.backend.addMessage(clientId, m); // first: a failed write leaves nothing half-stored, and Aedes sees the error
     live.push(m);
   }
