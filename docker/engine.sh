@@ -29,9 +29,12 @@ case "$cmd" in
     if [ -f "$dir/dockerd.pid" ]; then
       pid="$(cat "$dir/dockerd.pid")"
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
     fi
+    # dockerd leaves its network-namespace files mounted (exec/netns/default): unmount them, deepest first, so that
+    # the directory can be removed.
+    awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     ;;
   *) echo "engine.sh: unknown command $cmd (start|stop)" >&2; exit 2 ;;
 esac
