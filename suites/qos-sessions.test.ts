@@ -14,7 +14,7 @@ import { medianOf } from './support/stats.js';
 import { useProduct, type DeviceCredentials } from './support/provision.js';
 import { ROUND_TRIP_LIMIT_MS, selfLoop } from './support/wire.js';
 
-const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x10', 'x11', 'x12', 'x13'];
+const EXAMPLE_DEVICES = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x10', 'x11', 'x12', 'x13', 'x14'];
 const fx = useProduct('qos', {
   devices: EXAMPLE_DEVICES,
   policies: [{ name: 'a', privilege: 3 }, { name: 'b', privilege: 3 }, { name: SYNC_TOPIC, privilege: 3 }],
@@ -128,6 +128,27 @@ async function unackedOwnPublishes(h: Harness, c: DeviceCredentials, prefix: str
   await d.end(); // DISCONNECT with every delivery unacknowledged: they stay in the session
   await untilOffline(h, c);
 }
+
+// The model covers sessions among random sequences; this one always resumes a session, and always a fresh one.
+req(['QOS-015', 'QOS-016'], 'a CleanSession = 0 login resumes the stored session: SessionPresent 1 and its subscription delivers without a new SUBSCRIBE; a first login has SessionPresent 0', async (h) => {
+  const c = fx.device('x14');
+  const t = topicOf(c, 'a');
+  await (await h.device(c, { clean: true })).end(); // CleanSession = 1 leaves no session behind
+  const first = await h.device(c, { clean: false });
+  expect(first.sessionPresent, 'SessionPresent on a CleanSession = 0 login with no stored session').toBe(false);
+  expect(await first.subscribe(t, 1)).toBe(1);
+  await first.end();
+  await untilOffline(h, c);
+  const back = await h.device(c, { clean: false });
+  try {
+    expect(back.sessionPresent, 'SessionPresent when the session was stored').toBe(true);
+    // no SUBSCRIBE on this connection: the message comes back only through the stored subscription
+    await selfLoop(back, t);
+  } finally {
+    await back.end();
+    await (await h.device(c, { clean: true })).end();
+  }
+});
 
 // The model test below covers redelivery among random sequences; this one always reaches it.
 req(['QOS-018'], 'an unacknowledged QoS 1 delivery is sent again on reconnect with DUP = 1 and its first packet identifier', async (h) => {
