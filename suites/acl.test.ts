@@ -265,6 +265,8 @@ describe('custom topic classes', () => {
     }
   });
 
+  // Every run tries two middle levels first: only two or more tell a `+` read as one-or-more levels from exactly one,
+  // and left to chance 20 draws of up to three levels drew none about once in 40,000 runs.
   reqProperty(['ACL-015'], 'a + level in a class stands for exactly one level',
     [fc.array(fc.constantFrom('r1', 'x', 'temp', 'room', 'dev1'), { minLength: 0, maxLength: 3 }), fc.constantFrom(...KIN)],
     async (h, middle, who) => {
@@ -278,7 +280,7 @@ describe('custom topic classes', () => {
       const o = await publishBack(h, creds, topic, [`${baseOf(creds)}/room/#`], `room:${middle.join('|')}`);
       expect(o.delivered, `delivery of ${topic}`).toBe(allowed);
       if (allowed) expect(o.acked, `PUBACK for ${topic}`).toBe(true);
-    }, { numRuns: 20 });
+    }, { numRuns: 20, examples: [[['r1', 'x'], 'dev_a'] as [string[], Kin]] });
 });
 
 /**
