@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { createAcl } from './acl/index.js';
+import { startCoapEndpoint, type CoapEndpoint } from './coap/endpoint.js';
 import { createConnectPolicy } from './auth/connect.js';
 import { Sessions } from './auth/sessions.js';
 import { ACTIONS } from './api/actions/index.js';
@@ -66,6 +67,8 @@ export interface HubOptions {
   testClock?: boolean;
   /** Interval between stored QoS 1 messages resent after a reconnect (default 500 ms, protocol.md §1.8); tests set it low. */
   offlinePaceMs?: number;
+  /** CoAP over UDP as the C SDK speaks it (hub/coap/; default 0: a free port; the CLI uses 5683). */
+  coapPort?: number;
   /** MQTT over TLS (default 0: a free port; the CLI uses 8883) and MQTT over secure WebSocket at /mqtt (CLI 8443). */
   tlsPort?: number;
   wssPort?: number;
@@ -108,7 +111,7 @@ export interface HubOptions {
 }
 
 export interface RunningHub {
-  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string };
+  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string; coap: string };
   credentials: { secretId: string; secretKey: string };
   /** The CA certificate (PEM) clients trust for mqtts:// and wss://; it also issues platform device certificates. */
   tls: { caCert: string };
@@ -230,6 +233,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const tlsPort = checkPort('tlsPort', options.tlsPort, 0);
   const wssPort = checkPort('wssPort', options.wssPort, 0);
   const httpsPort = checkPort('httpsPort', options.httpsPort, 0);
+  const coapPort = checkPort('coapPort', options.coapPort, 0);
   const quotas = {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
@@ -273,6 +277,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   let api: Server | undefined;
   let qos: Qos | undefined;
   let https: Server | undefined;
+  let coap: CoapEndpoint | undefined;
   let mq: Awaited<ReturnType<typeof clusterEmitter>> | undefined;
   let directApi: Server | undefined;
   let tally: SharedTally | undefined;
@@ -327,6 +332,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       await service.start?.(hub);
       started.push(service);
     }
+    coap = await startCoapEndpoint({ ctx: hub, host, port: coapPort, faults, log });
     api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults, ...(mq ? [redisBuckets(mq.pubConn, log)] : [])) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
     if (options.cluster?.direct) {
@@ -345,10 +351,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       mqtts: url('mqtts', broker.tlsPort!),
       wss: url('wss', broker.wssPort!, '/mqtt'),
       https: url('https', boundHttpsPort),
+      coap: url('coap', coap.port),
     };
     hub.apiUrl = endpoints.api;
     const firmware = firmwareBaseUrl(hub) ?? endpoints.api;
-    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}, firmware ${firmware}; faults: ${[...faults].join(', ') || 'none'}`);
+    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}, CoAP ${endpoints.coap}, firmware ${firmware}; faults: ${[...faults].join(', ') || 'none'}`);
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
@@ -357,6 +364,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     const httpsServer = https;
     const sharedCounts = tally;
     const turnWrites = writes;
+    const coapEndpoint = coap;
     return {
       endpoints,
       credentials,
@@ -383,6 +391,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           directApi?.close();
           const httpsClosed = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
           httpsServer.closeAllConnections();
+          await coapEndpoint.close();
           for (const service of started.reverse()) await service.close?.();
           // the counts go while Redis is still connected (the broker closes the connection); closes counted after are no-ops
           await sharedCounts?.clear().catch((e: Error) => log(`mqtt: cannot clear this worker's connection counts: ${e.message}`));
@@ -398,6 +407,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       },
     };
   } catch (err) {
+    await coap?.close();
     for (const service of started.reverse()) await service.close?.();
     if (api?.listening) {
       api.closeAllConnections();
