@@ -127,6 +127,7 @@ export const FAULTS = {
   'coap-ignore-token-expiry': 'CoAP: auth tokens never expire',
   'coap-no-payload-limit': 'CoAP: publish payloads over 1 KB are accepted',
   'coap-skip-acl': "CoAP: publishes skip the topic ACL (a device may publish any topic, another device's too)",
+  'coaps-identity-unbound': 'CoAP over DTLS: an auth request may name any device, not only the one the DTLS PSK identity authenticated',
   'api-no-rate-limits': 'cloud API: requests are served however fast they come (no RequestLimitExceeded)',
 } as const satisfies Record<string, string>;
 

@@ -76,7 +76,7 @@ export async function startCoapEndpoint(o: CoapEndpointOptions): Promise<CoapEnd
     if (!device) throw new Refusal(CODE.UNAUTHORIZED, `device ${pid}/${dn} does not exist`);
     if (device.enableState === 0) throw new Refusal(CODE.UNAUTHORIZED, `device ${pid}/${dn} is disabled`);
     // over DTLS the PSK identity is the ClientId, productId + deviceName (coap_client.c qcloud_iot_coap_init)
-    if (peer.identity !== undefined && peer.identity !== `${pid}${dn}`) {
+    if (peer.identity !== undefined && peer.identity !== `${pid}${dn}` && !faults.has('coaps-identity-unbound')) {
       throw new Refusal(CODE.UNAUTHORIZED, `the DTLS session is device ${peer.identity}, not ${pid}${dn}`);
     }
     return device;

@@ -32,4 +32,10 @@ export const coap = {
     choice: 'The reference hub acknowledges the report at once with 2.03 (the SDK\'s COAP_MSG_IS_EMPTY_ACK) and sends the OTA answer as a non-confirmable 2.05 with the request\'s token, which the SDK accepts (coap_client_message.c); piggybacking it in the ACK would be read the same.', tags: ['unconfirmed'] },
   'COAP-012': { level: 'MUST', capability: 'coap', source: 'RFC 7252 §3, §4.2; hubcheck bad-input rule', title: 'Malformed CoAP datagrams do not stop the hub',
     statement: 'A datagram that is not a readable CoAP message is dropped, or when its header says confirmable, answered 4.00 with its message id; the hub goes on answering every peer.', tags: ['negative'] },
+  'COAP-013': { level: 'MUST', capability: 'coap-dtls', source: `${SDK} coap_client.c qcloud_iot_coap_init (psk_id = client_id, psk = Base64-decoded device secret), COAP_SERVER_PORT 5684; seed 000 (DTLS for CoAP)`, title: 'CoAP over DTLS-PSK with the device key',
+    statement: 'A DTLS 1.2 handshake offering TLS_PSK_WITH_AES_128_CBC_SHA or TLS_PSK_WITH_AES_256_CBC_SHA, with PSK identity = ${productId}${deviceName} and key = the Base64-decoded device PSK, succeeds, and CoAP auth and publishes inside it behave as over plain UDP.' },
+  'COAP-014': { level: 'MUST', capability: 'coap-dtls', source: `${SDK} coap_client.c qcloud_iot_coap_init`, title: 'A DTLS-PSK handshake with a wrong key fails',
+    statement: 'A DTLS handshake with a key other than the device\'s decoded PSK (its Base64 text, another device\'s key) or an unknown identity fails, and no CoAP message of that peer is answered.', tags: ['negative'] },
+  'COAP-015': { level: 'MUST', capability: 'coap-dtls', source: `${SDK} coap_client_auth.c (auth path names the device the DTLS identity authenticated)`, title: 'A DTLS session speaks only for its own device',
+    statement: 'Inside a DTLS session authenticated as one device, an auth request naming another device (even one that exists) is refused with 4.xx and no token.', tags: ['negative'] },
 } as const satisfies Record<string, Requirement>;

@@ -1,6 +1,7 @@
 /** A CoAP device as the C SDK behaves on the wire (sdk_src/protocol/coap/): auth for a token, POSTs to topics, raw datagrams. */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { generate, parse, type ParsedPacket } from 'coap-packet';
+import { dtls } from 'node-dtls-client';
 import type { Trace } from './trace.js';
 
 /** The SDK's auth path suffix and option numbers (coap_client.h COAP_AUTH_URI, COAP_MSG_AUTH_TOKEN, COAP_MSG_NEED_RESP). */
@@ -30,12 +31,27 @@ export interface PostOptions {
 
 let seq = Math.floor(Math.random() * 0xffff);
 
+/** Where datagrams go: a plain UDP socket or a DTLS session. */
+interface Transport {
+  send(datagram: Buffer): void;
+  onMessage(listener: (datagram: Buffer) => void): void;
+  close(): void;
+}
+
+export interface DtlsOptions {
+  identity: string;
+  key: Buffer;
+  /** Cipher suites offered (default: the C SDK's two). */
+  ciphers?: ('TLS_PSK_WITH_AES_128_CBC_SHA' | 'TLS_PSK_WITH_AES_256_CBC_SHA')[];
+  timeoutMs?: number;
+}
+
 export class CoapDevice {
   private readonly inbox: CoapReply[] = [];
   private waiters: { pred: (r: CoapReply) => boolean; resolve: (r: CoapReply | undefined) => void; timer: NodeJS.Timeout }[] = [];
 
-  private constructor(private readonly socket: Socket, private readonly host: string, private readonly port: number, private readonly label: string, private readonly trace?: Trace) {
-    socket.on('message', (msg) => {
+  private constructor(private readonly transport: Transport, private readonly label: string, private readonly trace?: Trace) {
+    transport.onMessage((msg) => {
       let p: ParsedPacket;
       try {
         p = parse(msg);
@@ -59,7 +75,34 @@ export class CoapDevice {
     const url = new URL(endpoint);
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new CoapDevice(socket, url.hostname, Number(url.port), label, trace);
+    const transport: Transport = {
+      send: (d) => socket.send(d, Number(url.port), url.hostname),
+      onMessage: (l) => socket.on('message', l),
+      close: () => socket.close(),
+    };
+    return new CoapDevice(transport, label, trace);
+  }
+
+  /** `endpoint`: coaps://host:port; resolves once the DTLS-PSK handshake is done, rejects when it fails. */
+  static async openDtls(endpoint: string, o: DtlsOptions, label = 'coaps', trace?: Trace): Promise<CoapDevice> {
+    const url = new URL(endpoint);
+    const socket = dtls.createSocket({
+      type: 'udp4', address: url.hostname, port: Number(url.port), psk: { [o.identity]: o.key },
+      ciphers: o.ciphers ?? ['TLS_PSK_WITH_AES_128_CBC_SHA', 'TLS_PSK_WITH_AES_256_CBC_SHA'], timeout: o.timeoutMs ?? 3000,
+    });
+    trace?.add(label, `DTLS handshake as ${o.identity} offering ${(o.ciphers ?? ['TLS_PSK_WITH_AES_128_CBC_SHA', 'TLS_PSK_WITH_AES_256_CBC_SHA']).join(', ')}`);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connected', () => resolve());
+      socket.once('error', (e: Error) => reject(e));
+      socket.once('close', () => reject(new Error('the DTLS session closed during the handshake')));
+    });
+    socket.on('error', (e: Error) => trace?.add(label, `DTLS error: ${e.message}`));
+    const transport: Transport = {
+      send: (d) => socket.send(d),
+      onMessage: (l) => socket.on('message', l),
+      close: () => socket.close(),
+    };
+    return new CoapDevice(transport, label, trace);
   }
 
   static nextMessageId(): number {
@@ -69,7 +112,7 @@ export class CoapDevice {
 
   send(datagram: Buffer, note = ''): void {
     this.trace?.add(this.label, `→ ${note || `${datagram.length} bytes`}`);
-    this.socket.send(datagram, this.port, this.host);
+    this.transport.send(datagram);
   }
 
   /** The next reply matching `pred` (already received or arriving within timeoutMs), or undefined. */
@@ -128,7 +171,7 @@ export class CoapDevice {
     }
     this.waiters = [];
     try {
-      this.socket.close();
+      this.transport.close();
     } catch {
       // already closed
     }

@@ -130,4 +130,5 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'coap-ignore-token-expiry': { requirements: ['COAP-005'], suites: ['suites/coap-clock.test.ts'] },
   'coap-no-payload-limit': { requirements: ['COAP-007'], suites: ['suites/coap.test.ts'] },
   'coap-skip-acl': { requirements: ['COAP-006'], suites: ['suites/coap.test.ts'] },
+  'coaps-identity-unbound': { requirements: ['COAP-015'], suites: ['suites/coaps.test.ts'] },
 };
