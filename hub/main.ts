@@ -368,6 +368,8 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`  MQTT/TLS   ${hub.endpoints.mqtts}  (server certificate, TLS-PSK, client certificates)`);
   out(`  WSS        ${hub.endpoints.wss}`);
   out(`  HTTPS      ${hub.endpoints.https}  (device HTTP endpoints: /device/publish, /device/reportlog, firmware)`);
+  if (hub.endpoints.coap) out(`  CoAP       ${hub.endpoints.coap}  (UDP, the C SDK's CoAP device access)`);
+  out(hub.endpoints.coaps ? `  CoAP/DTLS  ${hub.endpoints.coaps}  (DTLS-PSK)` : '  CoAP/DTLS  not served: build the relay with hub/coap/dtls/build.sh');
   out(`  CA cert    ${hub.endpoints.api}/hub/ca.pem${parsed.caFile ? ` (written to ${parsed.caFile})` : ''}`);
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
   out(`  firmware   ${hub.firmwareBaseUrl}/firmware/...${namesPort(hub.firmwareBaseUrl) ? '  (names a port: the C SDK cannot download from it; see --firmware-port)' : ''}`);
