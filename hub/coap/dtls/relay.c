@@ -36,9 +36,10 @@
 struct session {
   SSL *ssl;
   int dtls_fd;
-  int hub_fd;
+  int hub_fd; /* -1 while the handshake runs */
   int hub_port;
   time_t last;
+  time_t handshake_until;
 };
 
 static struct session sessions[MAX_SESSIONS];
@@ -108,13 +109,53 @@ static unsigned int psk_for(SSL *ssl, const char *identity, unsigned char *psk, 
 
 static void end_session(struct session *s) {
   if (!s->ssl) return;
-  SSL_shutdown(s->ssl);
+  if (s->hub_fd >= 0) SSL_shutdown(s->ssl);
   SSL_free(s->ssl);
   close(s->dtls_fd);
-  close(s->hub_fd);
-  printf("close %d\n", s->hub_port);
-  fflush(stdout);
+  if (s->hub_fd >= 0) {
+    close(s->hub_fd);
+    printf("close %d\n", s->hub_port);
+    fflush(stdout);
+  }
   memset(s, 0, sizeof *s);
+}
+
+/* The handshake is done: a loopback socket towards the hub, bound to the identity before anything is relayed. */
+static void open_relay(struct session *s) {
+  int hub_fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in mine = {0};
+  mine.sin_family = AF_INET;
+  mine.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t mlen = sizeof mine;
+  if (bind(hub_fd, (struct sockaddr *)&mine, sizeof mine) != 0 || connect(hub_fd, (struct sockaddr *)&hub_addr, sizeof hub_addr) != 0 ||
+      getsockname(hub_fd, (struct sockaddr *)&mine, &mlen) != 0) {
+    close(hub_fd);
+    end_session(s);
+    return;
+  }
+  fcntl(hub_fd, F_SETFL, O_NONBLOCK);
+  const char *identity = SSL_get_psk_identity(s->ssl);
+  char id_hex[2 * 256 + 1], line[64];
+  size_t n = identity ? strlen(identity) : 0;
+  hex((const unsigned char *)(identity ? identity : ""), n > 256 ? 256 : n, id_hex);
+  s->hub_fd = hub_fd;
+  s->hub_port = ntohs(mine.sin_port);
+  printf("bind %d %s\n", s->hub_port, id_hex);
+  fflush(stdout);
+  read_answer(line, sizeof line);
+}
+
+/* Moves a handshake on without blocking: other sessions keep flowing while a client is slow or has the wrong key. */
+static void step_handshake(struct session *s) {
+  int r = SSL_accept(s->ssl);
+  if (r == 1) {
+    s->last = time(NULL);
+    open_relay(s);
+    return;
+  }
+  int e = SSL_get_error(s->ssl, r);
+  ERR_clear_error();
+  if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || time(NULL) > s->handshake_until) end_session(s);
 }
 
 static struct session *free_slot(void) {
@@ -155,47 +196,14 @@ static void accept_one(SSL_CTX *ctx, int listen_fd, const struct sockaddr_in *lo
   }
   BIO_set_fd(SSL_get_rbio(ssl), fd, BIO_NOCLOSE);
   BIO_ctrl(SSL_get_rbio(ssl), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
-  struct timeval tv = {1, 0};
-  BIO_ctrl(SSL_get_rbio(ssl), BIO_CTRL_DGRAM_SET_RECV_TIMEOUT, 0, &tv);
-  time_t until = time(NULL) + HANDSHAKE_TIMEOUT_S;
-  int r;
-  while ((r = SSL_accept(ssl)) <= 0) {
-    int e = SSL_get_error(ssl, r);
-    if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || time(NULL) > until) {
-      ERR_clear_error();
-      SSL_free(ssl);
-      close(fd);
-      return;
-    }
-    DTLSv1_handle_timeout(ssl);
-  }
   fcntl(fd, F_SETFL, O_NONBLOCK);
-  int hub_fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in mine = {0};
-  mine.sin_family = AF_INET;
-  mine.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t mlen = sizeof mine;
-  if (bind(hub_fd, (struct sockaddr *)&mine, sizeof mine) != 0 || connect(hub_fd, (struct sockaddr *)&hub_addr, sizeof hub_addr) != 0 ||
-      getsockname(hub_fd, (struct sockaddr *)&mine, &mlen) != 0) {
-    close(hub_fd);
-    SSL_free(ssl);
-    close(fd);
-    return;
-  }
-  fcntl(hub_fd, F_SETFL, O_NONBLOCK);
-  const char *identity = SSL_get_psk_identity(ssl);
-  char id_hex[2 * 256 + 1], line[64];
-  hex((const unsigned char *)(identity ? identity : ""), identity ? strlen(identity) : 0, id_hex);
   struct session *s = free_slot();
   s->ssl = ssl;
   s->dtls_fd = fd;
-  s->hub_fd = hub_fd;
-  s->hub_port = ntohs(mine.sin_port);
+  s->hub_fd = -1;
   s->last = time(NULL);
-  /* the hub binds the relay socket to the identity before the first datagram from it */
-  printf("bind %d %s\n", s->hub_port, id_hex);
-  fflush(stdout);
-  read_answer(line, sizeof line);
+  s->handshake_until = s->last + HANDSHAKE_TIMEOUT_S;
+  step_handshake(s);
 }
 
 int main(int argc, char **argv) {
@@ -245,9 +253,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < MAX_SESSIONS; i++) {
       if (!sessions[i].ssl) continue;
       fds[n].fd = sessions[i].dtls_fd, fds[n].events = POLLIN, owner[n++] = i;
-      fds[n].fd = sessions[i].hub_fd, fds[n].events = POLLIN, owner[n++] = i;
+      if (sessions[i].hub_fd >= 0) fds[n].fd = sessions[i].hub_fd, fds[n].events = POLLIN, owner[n++] = i;
     }
-    if (poll(fds, (nfds_t)n, 1000) < 0 && errno != EINTR) return 1;
+    if (poll(fds, (nfds_t)n, 100) < 0 && errno != EINTR) return 1;
     if (fds[0].revents) {
       if (read(0, buf, sizeof buf) <= 0) return 0; /* the hub is gone */
     }
@@ -256,7 +264,9 @@ int main(int argc, char **argv) {
     for (int k = 2; k < n; k++) {
       struct session *s = &sessions[owner[k]];
       if (!s->ssl || !(fds[k].revents & (POLLIN | POLLERR | POLLHUP))) continue;
-      if (fds[k].fd == s->dtls_fd) {
+      if (s->hub_fd < 0) {
+        step_handshake(s);
+      } else if (fds[k].fd == s->dtls_fd) {
         int r = SSL_read(s->ssl, buf, sizeof buf);
         if (r > 0) {
           s->last = now;
@@ -272,7 +282,11 @@ int main(int argc, char **argv) {
       }
     }
     for (int i = 0; i < MAX_SESSIONS; i++) {
-      if (sessions[i].ssl && now - sessions[i].last > IDLE_SECONDS) end_session(&sessions[i]);
+      struct session *s = &sessions[i];
+      if (!s->ssl) continue;
+      if (s->hub_fd < 0) { /* handshake retransmissions, and its deadline */
+        if (DTLSv1_handle_timeout(s->ssl) < 0 || now > s->handshake_until) end_session(s);
+      } else if (now - s->last > IDLE_SECONDS) end_session(s);
     }
   }
 }
