@@ -237,7 +237,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const wssPort = checkPort('wssPort', options.wssPort, 0);
   const httpsPort = checkPort('httpsPort', options.httpsPort, 0);
   const coapPort = checkPort('coapPort', options.coapPort, 0);
-  const coapsPort = options.coapsPort === false || !relayBuilt() ? undefined : checkPort('coapsPort', options.coapsPort, 0);
+  // the relay reaches the CoAP port over 127.0.0.1, so DTLS is served where the hub listens on it (or on every IPv4 address)
+  const relayCanReach = host === '127.0.0.1' || host === '0.0.0.0';
+  const coapsPort = options.coapsPort === false || !relayBuilt() || !relayCanReach ? undefined : checkPort('coapsPort', options.coapsPort, 0);
   const quotas = {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
