@@ -206,3 +206,18 @@ reqProperty(['COAP-012'], 'malformed datagrams are dropped or answered 4.00 and 
     if (datagram.length >= 4) expect(r.messageId).toBe(datagram.readUInt16BE(2));
   }
 }, { numRuns: 25 });
+
+req(['COAP-003'], 'a CoAP publish reaches the device services: a shadow get over CoAP is answered on MQTT', async (h) => {
+  const creds = product.device('beta');
+  const result = `$shadow/operation/result/${creds.productId}/${creds.deviceName}`;
+  const mqtt = await h.device(creds);
+  expect(await mqtt.subscribe(result, 1)).toBe(1);
+  const coap = await h.coap();
+  const token = await coap.token(creds.productId, creds.deviceName);
+  const clientToken = `coap-${Date.now()}`;
+  const r = await coap.request(`$shadow/operation/${creds.productId}/${creds.deviceName}`, JSON.stringify({ type: 'get', clientToken }), { token });
+  expect(r?.code, 'the shadow request is acknowledged 2.05').toBe('2.05');
+  const reply = await mqtt.waitFor((m) => m.topic === result, ROUND_TRIP_LIMIT_MS);
+  expect(reply, 'the shadow service answers the device on MQTT').toBeDefined();
+  expect(JSON.parse(reply!.payload.toString())).toMatchObject({ type: 'get', clientToken });
+});
