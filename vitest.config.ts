@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
  * the hub clock (qos-clock moves it by days, which would expire the other suites' sessions). They run after all the
  * others, one file at a time.
  */
-const EXCLUSIVE_SUITES = ['suites/cloud-api-quota.test.ts', 'suites/cloud-api-rates.test.ts', 'suites/qos-clock.test.ts'];
+const EXCLUSIVE_SUITES = ['suites/cloud-api-quota.test.ts', 'suites/cloud-api-rates.test.ts', 'suites/qos-clock.test.ts', 'suites/coap-clock.test.ts'];
 
 export default defineConfig({
   test: {

@@ -122,6 +122,12 @@ export const FAULTS = {
   'no-connect-deadline': 'MQTT: a socket that sends no CONNECT is kept for 30 s (Aedes\' default) instead of the CONNECT deadline',
   'offline-burst': 'sessions: stored messages are resent all at once after a reconnect instead of one per pace interval',
   'login-timing-leak': 'MQTT login: an unknown product or device is refused at once, before the device lookup and HMAC, while a wrong signature waits for the refusal floor, so the CONNACK tells which devices exist',
+  'coap-no-dedup': 'CoAP: a retransmitted confirmable message (same message id) is processed again instead of answered from the first answer',
+  'coap-ack-new-mid': "CoAP: the ACK carries a message id of the hub's own instead of the request's",
+  'coap-ignore-token-expiry': 'CoAP: auth tokens never expire',
+  'coap-no-payload-limit': 'CoAP: publish payloads over 1 KB are accepted',
+  'coap-skip-acl': "CoAP: publishes skip the topic ACL (a device may publish any topic, another device's too)",
+  'coaps-identity-unbound': 'CoAP over DTLS: an auth request may name any device, not only the one the DTLS PSK identity authenticated',
   'api-no-rate-limits': 'cloud API: requests are served however fast they come (no RequestLimitExceeded)',
 } as const satisfies Record<string, string>;
 

@@ -29,6 +29,9 @@ const USAGE = `usage: hubcheck hub [options]
   --ca-file FILE       write the CA certificate clients must trust to FILE (also served at GET <api>/hub/ca.pem)
   --https-port N       the device HTTP endpoints (gateway, log upload, firmware) over HTTPS (default: a free port;
                        443 for the official SDKs; env HUB_HTTPS_PORT)
+  --coap-port N        CoAP over UDP as the C SDK speaks it (default: a free port; 5683 conventionally; env HUB_COAP_PORT)
+  --coaps-port N       CoAP over DTLS-PSK through the relay built by hub/coap/dtls/build.sh (default: a free port when
+                       it is built; 5684 for the C SDK; env HUB_COAPS_PORT)
   --tls-hostname NAME  one more name for the server certificate, e.g. hub.example.com or *.example.com; repeatable
                        (env HUB_TLS_HOSTNAMES, comma-separated). The Tencent device domains are always named
   --print-hosts PID    print the hosts-file lines that send the official SDKs of product PID to this hub, and exit;
@@ -164,6 +167,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if (env['HUB_API_RATES']) options.apiRates = apiRates('HUB_API_RATES', env['HUB_API_RATES'].split(',').map((r) => r.trim()).filter(Boolean));
   const rateFlags: string[] = [];
   if (env['HUB_HTTPS_PORT']) options.httpsPort = port('HUB_HTTPS_PORT', env['HUB_HTTPS_PORT']);
+  if (env['HUB_COAP_PORT']) options.coapPort = port('HUB_COAP_PORT', env['HUB_COAP_PORT']);
+  if (env['HUB_COAPS_PORT']) options.coapsPort = port('HUB_COAPS_PORT', env['HUB_COAPS_PORT']);
   const tlsHostnames = (env['HUB_TLS_HOSTNAMES'] ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => serverName('HUB_TLS_HOSTNAMES', h));
   const printHosts: string[] = [];
   if (env['HUB_FIRMWARE_PORT']) options.firmwarePort = port('HUB_FIRMWARE_PORT', env['HUB_FIRMWARE_PORT']);
@@ -199,6 +204,8 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
       case '--ca-key': caKey = readPem(flag, value()); break;
       case '--ca-file': caFile = value(); break;
       case '--https-port': options.httpsPort = port(flag, value()); break;
+      case '--coap-port': options.coapPort = port(flag, value()); break;
+      case '--coaps-port': options.coapsPort = port(flag, value()); break;
       case '--tls-hostname': tlsHostnames.push(serverName(flag, value())); break;
       case '--print-hosts': printHosts.push(productId(flag, value())); break;
       case '--api-port': options.apiPort = port(flag, value()); break;
@@ -246,8 +253,12 @@ export function parseHubArgs(argv: readonly string[], env: NodeJS.ProcessEnv): {
   return { options, help, verbose, workers, ...(targetFile !== undefined ? { targetFile } : {}), ...(caFile !== undefined ? { caFile } : {}), ...(printHosts.length ? { printHosts } : {}) };
 }
 
+function missingLines(missing: string[]): string[] {
+  return missing.length ? ['capabilities:', `  missing: [${missing.join(', ')}]`] : [];
+}
+
 /** A target descriptor (YAML) describing this running hub as an external target. */
-export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string; https?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string }; firmwareBaseUrl?: string }): string {
+export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts?: string; wss?: string; https?: string; coap?: string; coaps?: string }; credentials: { secretId: string; secretKey: string }; faults: string[]; tls?: { caCert: string }; firmwareBaseUrl?: string }): string {
   return [
     `name: ${JSON.stringify(`reference hub${hub.faults.length ? ` (faults: ${hub.faults.join(', ')})` : ''}`)}`,
     'launcher: external',
@@ -258,9 +269,15 @@ export function targetDescriptor(hub: { endpoints: { mqtt: string; ws: string; a
     ...(hub.endpoints.mqtts ? [`  mqtts: ${hub.endpoints.mqtts}`] : []),
     ...(hub.endpoints.wss ? [`  wss: ${hub.endpoints.wss}`] : []),
     ...(hub.endpoints.https ? [`  https: ${hub.endpoints.https}`] : []),
+    ...(hub.endpoints.coap ? [`  coap: ${hub.endpoints.coap}`] : []),
+    ...(hub.endpoints.coaps ? [`  coaps: ${hub.endpoints.coaps}`] : []),
     ...(hub.tls ? ['tls:', '  ca: |', ...hub.tls.caCert.trimEnd().split('\n').map((l) => `    ${l}`)] : []),
     // OTA-012: firmware URLs naming a port cannot be fetched by the C SDK (serve firmware on 80: --firmware-port 80)
-    ...(hub.firmwareBaseUrl !== undefined && namesPort(hub.firmwareBaseUrl) ? ['capabilities:', '  missing: [firmware-default-port]'] : []),
+    ...missingLines([
+      ...(hub.firmwareBaseUrl !== undefined && namesPort(hub.firmwareBaseUrl) ? ['firmware-default-port'] : []),
+      ...(hub.endpoints.coap ? [] : ['coap']),
+      ...(hub.endpoints.coaps ? [] : ['coap-dtls']),
+    ]),
     'cloudApi:',
     `  secretId: ${JSON.stringify(hub.credentials.secretId)}`,
     `  secretKey: ${JSON.stringify(hub.credentials.secretKey)}`,
@@ -351,6 +368,8 @@ export async function runHubCli(argv: string[], io: Partial<CliIo> = {}): Promis
   out(`  MQTT/TLS   ${hub.endpoints.mqtts}  (server certificate, TLS-PSK, client certificates)`);
   out(`  WSS        ${hub.endpoints.wss}`);
   out(`  HTTPS      ${hub.endpoints.https}  (device HTTP endpoints: /device/publish, /device/reportlog, firmware)`);
+  if (hub.endpoints.coap) out(`  CoAP       ${hub.endpoints.coap}  (UDP, the C SDK's CoAP device access)`);
+  out(hub.endpoints.coaps ? `  CoAP/DTLS  ${hub.endpoints.coaps}  (DTLS-PSK)` : '  CoAP/DTLS  not served: build the relay with hub/coap/dtls/build.sh');
   out(`  CA cert    ${hub.endpoints.api}/hub/ca.pem${parsed.caFile ? ` (written to ${parsed.caFile})` : ''}`);
   out(`  cloud API  ${hub.endpoints.api}  (iotcloud 2018-06-14, TC3-HMAC-SHA256)`);
   out(`  firmware   ${hub.firmwareBaseUrl}/firmware/...${namesPort(hub.firmwareBaseUrl) ? '  (names a port: the C SDK cannot download from it; see --firmware-port)' : ''}`);

@@ -38,6 +38,9 @@ export const CAPABILITIES = {
   'rrpc': 'synchronous cloud-to-device calls: PublishRRPCMessage over $rrpc topics',
   'ntp': 'time service over $sys/operation topics',
   'gateway': 'gateway products (ProductType 5) that bind sub-devices (BindDevices, $gateway/operation) and act for them on MQTT while they are online',
+  // CoAP
+  'coap': 'CoAP over UDP as the C SDK speaks it: auth for a token at ${productId}/${deviceName}/txauth9w0BAQsFA, confirmable POSTs to topics with the token in option 61, the MQTT topic ACL, 1 KB payloads',
+  'coap-dtls': 'CoAP over DTLS 1.2 with a pre-shared key (port 5684 on the real service): identity = ClientId, key = the Base64-decoded device PSK, the C SDK\'s TLS_PSK_WITH_AES_128_CBC_SHA / _256_CBC_SHA',
   // HTTP and cloud side
   'http-gateway': 'the HTTP device gateway: POST /device/publish signed with X-TC-* headers',
   'https-endpoints': 'the device HTTP endpoints (gateway publish, log upload, registration, firmware downloads) also over HTTPS (443 on the real service), the same as over HTTP',

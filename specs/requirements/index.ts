@@ -4,6 +4,7 @@ import { auth } from './auth.js';
 import { broadcast } from './broadcast.js';
 import { CAPABILITIES, type Capability, EXCLUSIVE_CAPABILITIES } from './capabilities.js';
 import { cloudApi } from './cloud-api.js';
+import { coap } from './coap.js';
 import { config } from './config.js';
 import { gateway } from './gateway.js';
 import { httpGateway } from './http-gateway.js';
@@ -27,7 +28,7 @@ export { CAPABILITIES, EXCLUSIVE_CAPABILITIES, LEVELS };
 const AREA_BY_PREFIX = {
   AUTH: 'auth', TLS: 'tls', WS: 'websocket', ACL: 'acl', WILD: 'wildcards', QOS: 'qos-sessions', LIM: 'limits',
   SHADOW: 'shadow', OTA: 'ota', CFG: 'config', LOG: 'log', BCAST: 'broadcast', RRPC: 'rrpc', NTP: 'ntp',
-  HTTP: 'http-gateway', API: 'cloud-api', RULE: 'rules', GW: 'gateway',
+  HTTP: 'http-gateway', API: 'cloud-api', RULE: 'rules', GW: 'gateway', COAP: 'coap',
 } as const;
 export type AreaPrefix = keyof typeof AREA_BY_PREFIX;
 export type AreaName = (typeof AREA_BY_PREFIX)[AreaPrefix];
@@ -36,12 +37,12 @@ export const AREAS: Readonly<Record<string, AreaName>> = AREA_BY_PREFIX;
 /** Each area's records, in report order; the prefix of every id must map to the area it is filed under. */
 const BY_AREA = {
   auth, tls, websocket, acl, wildcards, 'qos-sessions': qosSessions, limits, shadow, ota, config, log, broadcast, rrpc, ntp,
-  'http-gateway': httpGateway, 'cloud-api': cloudApi, rules, gateway,
+  'http-gateway': httpGateway, 'cloud-api': cloudApi, rules, gateway, coap,
 } as const satisfies Record<AreaName, Record<string, Requirement>>;
 
 export const REQUIREMENTS = {
   ...auth, ...tls, ...websocket, ...acl, ...wildcards, ...qosSessions, ...limits, ...shadow, ...ota, ...config, ...log,
-  ...broadcast, ...rrpc, ...ntp, ...httpGateway, ...cloudApi, ...rules, ...gateway,
+  ...broadcast, ...rrpc, ...ntp, ...httpGateway, ...cloudApi, ...rules, ...gateway, ...coap,
 } as const satisfies Record<string, Requirement>;
 export type ReqId = keyof typeof REQUIREMENTS;
 

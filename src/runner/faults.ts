@@ -125,4 +125,10 @@ export const FAULT_EXPECTATIONS: Record<string, FaultExpectation> = {
   'gateway-result-wrong-type': { requirements: ['GW-008', 'GW-009'], suites: ['suites/gateway.test.ts'] },
   'gateway-subdevice-as-gateway': { requirements: ['GW-016', 'GW-017'], suites: ['suites/gateway.test.ts'] },
   'gateway-no-bind-limit': { requirements: ['GW-004'], suites: ['suites/gateway.test.ts'] },
+  'coap-no-dedup': { requirements: ['COAP-009'], suites: ['suites/coap.test.ts'] },
+  'coap-ack-new-mid': { requirements: ['COAP-001', 'COAP-008'], suites: ['suites/coap.test.ts'] },
+  'coap-ignore-token-expiry': { requirements: ['COAP-005'], suites: ['suites/coap-clock.test.ts'] },
+  'coap-no-payload-limit': { requirements: ['COAP-007'], suites: ['suites/coap.test.ts'] },
+  'coap-skip-acl': { requirements: ['COAP-006'], suites: ['suites/coap.test.ts'] },
+  'coaps-identity-unbound': { requirements: ['COAP-015'], suites: ['suites/coaps.test.ts'] },
 };

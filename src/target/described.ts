@@ -5,7 +5,7 @@ import type { TargetDescriptor } from './descriptor.js';
 import { effectiveCapabilities } from './capabilities.js';
 import { DEFAULT_LIMITS, type ResolvedTarget } from './resolved.js';
 
-export type Endpoints = { mqtt: string; ws?: string; api?: string; http?: string; mqtts?: string; wss?: string; https?: string };
+export type Endpoints = { mqtt: string; ws?: string; api?: string; http?: string; mqtts?: string; wss?: string; https?: string; coap?: string; coaps?: string };
 
 /** tls.ca as PEM: given inline, or read from the file it names. */
 export function resolveCa(ca: string, origin = 'target'): string {

@@ -18,7 +18,7 @@ export interface TargetDescriptor {
   name?: string;
   launcher: Launcher;
   profile?: 'tencent-hub' | 'mqtt-core';
-  endpoints?: { mqtt?: string; ws?: string; api?: string; http?: string; mqtts?: string; wss?: string; https?: string };
+  endpoints?: { mqtt?: string; ws?: string; api?: string; http?: string; mqtts?: string; wss?: string; https?: string; coap?: string; coaps?: string };
   /** The CA that verifies the hub's server certificate on mqtts/wss/https: a PEM file path or PEM text. */
   tls?: { ca: string };
   cloudApi?: { secretId: string; secretKey: string; region?: string; signedHost?: string };

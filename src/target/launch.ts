@@ -102,7 +102,7 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
     ...(firmwareHost ? { firmwarePort: 80, firmwareHost } : {}),
   };
   const workers = d.embedded?.workers ?? 1;
-  let hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string }; tls: { caCert: string }; credentials: { secretId: string; secretKey: string }; close(): Promise<void> };
+  let hub: { endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string; coap?: string; coaps?: string }; tls: { caCert: string }; credentials: { secretId: string; secretKey: string }; close(): Promise<void> };
   try {
     if (workers > 1) {
       // A cluster of hub processes sharing the Redis at embedded.redis (hub/cluster/); the bounds are per worker.
@@ -126,7 +126,7 @@ async function launchEmbedded(d: TargetDescriptor, long: boolean): Promise<Launc
       tls: { ca: hub.tls.caCert },
       cloudApi: { ...hub.credentials, region: 'ap-guangzhou' },
       capabilities: effectiveCapabilities(d.profile ?? 'tencent-hub', {
-        missing: [...new Set([...REFERENCE_HUB_MISSING, ...(firmwareHost ? [] : ['firmware-default-port']), ...(d.capabilities?.missing ?? [])])],
+        missing: [...new Set([...REFERENCE_HUB_MISSING, ...(firmwareHost ? [] : ['firmware-default-port']), ...(hub.endpoints.coap ? [] : ['coap']), ...(hub.endpoints.coaps ? [] : ['coap-dtls']), ...(d.capabilities?.missing ?? [])])],
         extra: d.capabilities?.extra,
       }, 'embedded target'),
       limits: { ...DEFAULT_LIMITS, ...d.limits, devicesPerProduct, rrpcTimeoutMs, offlinePaceMs, ...bounds, connectPacketBytes },

@@ -8,7 +8,7 @@ export interface ResolvedTarget {
   launcher: Launcher;
   profile: ProfileName;
   /** http: the HTTP device gateway (absent: the gateway is served at api, as the reference hub does); https: the device HTTP endpoints over HTTPS. */
-  endpoints: { mqtt: string; ws?: string; api: string; http?: string; mqtts?: string; wss?: string; https?: string };
+  endpoints: { mqtt: string; ws?: string; api: string; http?: string; mqtts?: string; wss?: string; https?: string; coap?: string; coaps?: string };
   /** The PEM CA certificate that verifies the hub's server certificate on mqtts, wss and https (absent: the system CAs). */
   tls?: { ca: string };
   cloudApi: { secretId: string; secretKey: string; region: string; signedHost?: string };

@@ -78,6 +78,6 @@ export async function dockerDescriptor(target: string, missing: readonly string[
     limits: { rrpcTimeoutMs: RRPC_TIMEOUT_MS, offlinePaceMs: OFFLINE_PACE_MS, ...REFERENCE_HUB_BOUND_LIMITS },
     cloudApi: { secretId, secretKey },
     // The image is the reference hub: it claims what the embedded one does, less the test clock.
-    capabilities: { missing: [...new Set([...missing, 'test-clock'])] },
+    capabilities: { missing: [...new Set([...missing, 'test-clock', 'coap', 'coap-dtls'])] }, // CoAP: the image publishes no UDP port
   };
 }

@@ -4,6 +4,7 @@ import { inject, test, type TestContext } from 'vitest';
 import '../../src/runner/vitest-context.js';
 import { keepsPassTranscript, propertySeed, runsFor } from '../../src/runner/knobs.js';
 import { CloudApi, type RawAnswer } from '../../src/client/cloud-api.js';
+import { CoapDevice, type DtlsOptions } from '../../src/client/coap.js';
 import { Device, type DeviceOptions } from '../../src/client/device.js';
 import { RawConnection } from '../../src/client/raw.js';
 import { advanceTestClock } from '../../src/client/test-clock.js';
@@ -95,6 +96,24 @@ export class Harness {
     const username = o.username ?? formatUsername({ clientId, sdkappid: '21010406', connid: 'psk01', expiry: EXPIRY_LONG_MAX });
     const psk = { identity: o.identity ?? clientId, key: o.key ?? Buffer.from(creds.psk, 'base64') };
     return this.connect({ label: creds.deviceName, ...o, clientId, username, transport: 'tls', tls: { psk, ...(o.cipher ? { ciphers: o.cipher } : {}), ...o.tls } });
+  }
+
+  /** A CoAP peer (one UDP socket) to the target's coap endpoint. */
+  async coap(label = 'coap'): Promise<CoapDevice> {
+    const url = this.target.endpoints.coap;
+    if (!url) throw new Error('the target declares no CoAP endpoint (endpoints.coap)');
+    const peer = await CoapDevice.open(url, label, this.trace);
+    this.opened.push({ end: () => peer.close() });
+    return peer;
+  }
+
+  /** A CoAP peer over DTLS-PSK to the target's coaps endpoint (as the C SDK: identity = ClientId, key = decoded PSK unless given). */
+  async coaps(creds: DeviceCredentials, o: Partial<DtlsOptions> & { label?: string } = {}): Promise<CoapDevice> {
+    const url = this.target.endpoints.coaps;
+    if (!url) throw new Error('the target declares no CoAP over DTLS endpoint (endpoints.coaps)');
+    const peer = await CoapDevice.openDtls(url, { identity: `${creds.productId}${creds.deviceName}`, key: Buffer.from(creds.psk, 'base64'), ...o }, o.label ?? `coaps ${creds.deviceName}`, this.trace);
+    this.opened.push({ end: () => peer.close() });
+    return peer;
   }
 
   async raw(label = 'raw', protocolVersion = 4): Promise<RawConnection> {
