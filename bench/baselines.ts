@@ -16,6 +16,9 @@ const FAN = Number(process.env.BENCH_FAN ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 1000);
 const CHILD = './broker-clients.ts';
+/** BENCH_FLOWS=fan-in,fan-out runs only those tables (qos0, qos1, fan-in, fan-out, connect, latency); all by default. */
+const FLOWS = process.env.BENCH_FLOWS?.split(',').map((f) => f.trim());
+const wanted = (flow: string) => !FLOWS || FLOWS.includes(flow);
 
 interface Target {
   url: string;
@@ -81,6 +84,7 @@ const each = async (run: (t: Target) => Promise<number>) => interleaved(ROUNDS, 
 const flow = async (job: FlowJob) => (await runChild(CHILD, job)).result;
 
 for (const qos of [0, 1] as const) {
+  if (!wanted(`qos${qos}`)) continue;
   const s = await each((t) => flow(flowJob(t, { qos })));
   printTable(`QoS ${qos} throughput, 1 → 1 (one client self-subscribed, 64 B, 1,000 in flight), delivered msg/s, ${ROUNDS} rounds interleaved`, rowsOf('msg/s', s), { better: 'higher' });
   if (qos === 1) {
@@ -89,23 +93,31 @@ for (const qos of [0, 1] as const) {
   }
 }
 
-const fanIn = await each((t) => flow(flowJob(t, { ...t.fanIn, qos: 1, window: FAN })));
-printTable(`fan-in, ${FAN} publishers → one consumer, QoS 1, 64 B, delivered msg/s (Mosquitto and Aedes: one wildcard subscriber; hub: ${FAN} devices → one rule → one consumer device)`, rowsOf('msg/s', fanIn), { better: 'higher', target: { ratio: 0.5, atLeast: true } });
+if (wanted('fan-in')) {
+  const fanIn = await each((t) => flow(flowJob(t, { ...t.fanIn, qos: 1, window: FAN })));
+  printTable(`fan-in, ${FAN} publishers → one consumer, QoS 1, 64 B, delivered msg/s (Mosquitto and Aedes: one wildcard subscriber; hub: ${FAN} devices → one rule → one consumer device)`, rowsOf('msg/s', fanIn), { better: 'higher', target: { ratio: 0.5, atLeast: true } });
+}
 
-const fanOut = await each((t) => flow(flowJob(t, { ...t.fanOut, qos: 0, copies: FAN, window: 4 })));
-printTable(`fan-out, one publisher → ${FAN} subscribers, QoS 0, 64 B, delivered msg/s (hub: PublishBroadcastMessage to ${FAN} online devices)`, rowsOf('msg/s', fanOut), { better: 'higher', target: { ratio: 0.5, atLeast: true } });
+if (wanted('fan-out')) {
+  const fanOut = await each((t) => flow(flowJob(t, { ...t.fanOut, qos: 0, copies: FAN, window: 4 })));
+  printTable(`fan-out, one publisher → ${FAN} subscribers, QoS 0, 64 B, delivered msg/s (hub: PublishBroadcastMessage to ${FAN} online devices)`, rowsOf('msg/s', fanOut), { better: 'higher', target: { ratio: 0.5, atLeast: true } });
+}
 
-const connects = await each(async (t) => (await runChild(CHILD, { kind: 'connect', url: t.url, logins: t.connects, concurrency: 100 })).result);
-printTable(`connect rate, ${FAN} CONNECT → CONNACK, 100 at a time, connects/s (hub: signed device logins)`, rowsOf('conn/s', connects), { better: 'higher' });
+if (wanted('connect')) {
+  const connects = await each(async (t) => (await runChild(CHILD, { kind: 'connect', url: t.url, logins: t.connects, concurrency: 100 })).result);
+  printTable(`connect rate, ${FAN} CONNECT → CONNACK, 100 at a time, connects/s (hub: signed device logins)`, rowsOf('conn/s', connects), { better: 'higher' });
+}
 
-const p99: Record<string, number[]> = {};
-const p50 = await each(async (t) => {
-  const o = await runChild(CHILD, flowJob(t, { rate: LATENCY_RATE, window: Infinity }));
-  const name = names.find((n) => targets[n] === t)!;
-  (p99[name] ??= []).push(o.extra!['p99']!);
-  return o.result;
-});
-printTable(`latency at ${LATENCY_RATE} msg/s, QoS 1, 1 → 1 self-subscribed, publish → delivery, ms (p50; p99 beside)`, rowsOf('ms', p50).map((r) => ({ ...r, p99: median(p99[r.name]!) })), { better: 'lower' });
+if (wanted('latency')) {
+  const p99: Record<string, number[]> = {};
+  const p50 = await each(async (t) => {
+    const o = await runChild(CHILD, flowJob(t, { rate: LATENCY_RATE, window: Infinity }));
+    const name = names.find((n) => targets[n] === t)!;
+    (p99[name] ??= []).push(o.extra!['p99']!);
+    return o.result;
+  });
+  printTable(`latency at ${LATENCY_RATE} msg/s, QoS 1, 1 → 1 self-subscribed, publish → delivery, ms (p50; p99 beside)`, rowsOf('ms', p50).map((r) => ({ ...r, p99: median(p99[r.name]!) })), { better: 'lower' });
+}
 
 await hub.close();
 await aedes.close();

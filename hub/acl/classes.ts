@@ -75,6 +75,25 @@ export function deviceClasses(pid: string, dn: string, custom: readonly CustomCl
   };
 }
 
+/** Classes built per policy list (registry.policies returns one array until the product's policies change): the HTTP gateway judges every request by them. */
+const CLASS_CACHE = new WeakMap<readonly CustomClass[], Map<string, DeviceClasses>>();
+/** Devices whose classes one policy list keeps; past this the list's cache starts again (bounded memory). */
+const CLASS_CACHE_DEVICES = 4096;
+
+/** deviceClasses, built once per device for one policy list (a changed list is a new array, so the cache follows it). */
+export function cachedDeviceClasses(pid: string, dn: string, custom: readonly CustomClass[]): DeviceClasses {
+  let byDevice = CLASS_CACHE.get(custom);
+  if (!byDevice) CLASS_CACHE.set(custom, (byDevice = new Map()));
+  const key = pid + '/' + dn;
+  let classes = byDevice.get(key);
+  if (!classes) {
+    if (byDevice.size >= CLASS_CACHE_DEVICES) byDevice.clear();
+    classes = deviceClasses(pid, dn, custom);
+    byDevice.set(key, classes);
+  }
+  return classes;
+}
+
 /** TopicName of CreateTopicPolicy: levels of [A-Za-z0-9_] separated by `/`, a level may be exactly `+`; 1–64 chars (access-rules §3). */
 export function isValidCustomTopicName(name: string): boolean {
   return name.length >= 1 && name.length <= 64 && name.split('/').every((l) => l === '+' || /^[A-Za-z0-9_]+$/.test(l));

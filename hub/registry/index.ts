@@ -96,11 +96,20 @@ function likeContains(s: string): string {
   return '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 }
 
+/** Devices getDevice keeps in memory; past this the cache starts again (bounded memory). */
+const DEVICE_CACHE_SIZE = 4096;
+
 export class Registry {
   /** Device services keep their own tables in this same database (e.g. hub/services/log). */
   readonly db: Database.Database;
   private readonly policyCache = new Map<string, readonly CustomClass[]>();
   private readonly policyVersions = new Map<string, number>();
+  /**
+   * Devices read by getDevice, by productId/deviceName: the HTTP gateway reads one per request. Every write to the
+   * devices table goes through this class and drops what it touches; a registry shared with other processes (a
+   * cluster's workers) keeps none, as they change the file without telling it.
+   */
+  private readonly deviceCache: Map<string, Device> | null;
   private readonly st;
 
   /**
@@ -108,6 +117,7 @@ export class Registry {
    * the file on every call instead of counted in memory; the parsed policies stay cached per version.
    */
   constructor(file: string, private readonly shared = false) {
+    this.deviceCache = shared ? null : new Map();
     this.db = new Database(file);
     if (file !== ':memory:' && file !== '') {
       this.db.pragma('journal_mode = WAL');
@@ -212,6 +222,7 @@ export class Registry {
   }
 
   deleteProduct(productId: string): void {
+    this.deviceCache?.clear(); // its devices go with it (the fault api-delete-product-with-devices leaves none behind either)
     this.db.transaction(() => {
       this.st.deleteProductPolicies.run(productId);
       this.st.deleteProduct.run(productId);
@@ -230,21 +241,44 @@ export class Registry {
   }
 
   getDevice(productId: string, deviceName: string): Device | undefined {
+    const cache = this.deviceCache;
+    if (!cache) return this.readDevice(productId, deviceName);
+    const key = productId + '/' + deviceName;
+    let device = cache.get(key);
+    if (device) return device;
+    device = this.readDevice(productId, deviceName);
+    if (device) {
+      if (cache.size >= DEVICE_CACHE_SIZE) cache.clear();
+      cache.set(key, device);
+    }
+    return device;
+  }
+
+  private readDevice(productId: string, deviceName: string): Device | undefined {
     const r = this.st.device.get(productId, deviceName);
     return r && toDevice(r);
   }
 
+  /** Drops a cached device before its row changes (the change may be rolled back: the next read finds the row as it is). */
+  private forgetDevice(productId: string, deviceName: string): void {
+    this.deviceCache?.delete(productId + '/' + deviceName);
+  }
+
   createDevice(productId: string, deviceName: string, psk: string | null, tags: DeviceTag[], createdAt: number): Device {
+    this.forgetDevice(productId, deviceName);
     this.st.insertDevice.run(productId, deviceName, psk, JSON.stringify(tags), createdAt);
-    return this.getDevice(productId, deviceName)!;
+    // not cached: a transaction around this insert may still roll it back
+    return this.readDevice(productId, deviceName)!;
   }
 
   deleteDevice(productId: string, deviceName: string): void {
+    this.forgetDevice(productId, deviceName);
     this.st.deleteDevice.run(productId, deviceName);
   }
 
   /** Sets EnableState for several devices of one product atomically. */
   setEnableState(productId: string, deviceNames: readonly string[], state: 0 | 1): void {
+    for (const dn of deviceNames) this.forgetDevice(productId, dn);
     this.db.transaction(() => {
       for (const dn of deviceNames) this.st.setEnable.run(state, productId, dn);
     })();
@@ -260,10 +294,12 @@ export class Registry {
   }
 
   markOnline(productId: string, deviceName: string, at: number, clientIp: string): void {
+    this.forgetDevice(productId, deviceName);
     this.st.markOnline.run(at, clientIp, at, productId, deviceName);
   }
 
   markOffline(productId: string, deviceName: string, at: number): void {
+    this.forgetDevice(productId, deviceName);
     this.st.markOffline.run(at, productId, deviceName);
   }
 

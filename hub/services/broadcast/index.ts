@@ -7,6 +7,7 @@ import { optString, PRODUCT_ID, reqInt, reqString } from '../../api/params.js';
 import { requireProduct } from '../../api/views.js';
 import { nextInSequence } from '../sequence.js';
 import type { HubService, ServiceContext } from '../types.js';
+import { directRoute, type DirectDelivery } from './direct.js';
 import { clusterTasks, type RunningTasks } from './tasks.js';
 
 /** Payload parameter limit: 8 KB as sent, i.e. the Base64 text when PayloadEncoding is base64 (protocol.md §7.1, §11; BCAST-005). */
@@ -21,6 +22,8 @@ const ONLINE = 'broadcast-online';
 interface BroadcastState {
   /** Products whose broadcast is being handed to the broker right now (BCAST-007), in this process or the whole cluster. */
   running: RunningTasks;
+  /** The broker's direct route for QoS 0 broadcasts (undefined: every broadcast goes through broker.publish). */
+  direct: ReturnType<typeof directRoute>;
 }
 
 const STATES = new WeakMap<ServiceContext, BroadcastState>();
@@ -73,7 +76,18 @@ const PublishBroadcastMessage: Action = {
       // delivers to those subscribed, at min(Qos, granted QoS) (BCAST-009). Offline devices get nothing (BCAST-008).
       const crossProduct = ctx.faults.has('broadcast-cross-product');
       const targets = await onlineEverywhere(ctx, crossProduct ? null : productId);
-      await Promise.all(targets.map(([pid, dn]) => ctx.publish(`$broadcast/rxd/${pid}/${dn}`, payload, qos)));
+      // QoS 0 to a device that alone subscribes its topic: written straight to its connection (direct.ts)
+      const direct = qos === 0 && !ctx.bus.clustered ? s.direct : undefined;
+      const straight: DirectDelivery[] = [];
+      const routed: Promise<void>[] = [];
+      for (const [pid, dn] of targets) {
+        const topic = `$broadcast/rxd/${pid}/${dn}`;
+        const planned = direct?.plan(pid + dn, topic, payload);
+        if (planned) straight.push(planned);
+        else routed.push(ctx.publish(topic, payload, qos));
+      }
+      if (straight.length > 0) routed.push(direct!.send(straight));
+      await Promise.all(routed);
       return { TaskId: taskId }; // BCAST-004
     } finally {
       s.running.end(productId);
@@ -87,10 +101,10 @@ export const broadcast: HubService = {
   start(ctx) {
     if (!ctx.bus.clustered) {
       const running = new Set<string>();
-      STATES.set(ctx, { running: { start: (p) => !running.has(p) && !!running.add(p), end: (p) => void running.delete(p) } });
+      STATES.set(ctx, { running: { start: (p) => !running.has(p) && !!running.add(p), end: (p) => void running.delete(p) }, direct: directRoute(ctx.broker) });
       return;
     }
-    STATES.set(ctx, { running: clusterTasks(ctx.registry, ctx.bus.workerId) });
+    STATES.set(ctx, { running: clusterTasks(ctx.registry, ctx.bus.workerId), direct: undefined });
     ctx.bus.answer(ONLINE, (productId) => onlineDevices(ctx).filter(([pid]) => productId === null || pid === productId));
   },
 };

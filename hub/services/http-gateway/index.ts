@@ -1,6 +1,6 @@
 // HTTP device gateway: POST /device/publish signed with X-TC-* headers, published as the device under its own publish ACL (protocol.md §8).
 
-import { deviceClasses } from '../../acl/classes.js';
+import { cachedDeviceClasses } from '../../acl/classes.js';
 import { decidePublish, encodedPacketSize } from '../../acl/publish.js';
 import { MAX_PUBLISH_PACKET_BYTES } from '../../limits.js';
 import type { HubService, ServiceContext } from '../types.js';
@@ -34,7 +34,7 @@ async function publish(ctx: ServiceContext, req: Parameters<typeof readSignedReq
     throw new GatewayError('InvalidParameterValue.PayloadOverLimit', `the message would be a PUBLISH of ${size} bytes; the limit is ${MAX_PUBLISH_PACKET_BYTES}`); // HTTP-016
   }
   // HTTP-010: the same decision as an MQTT PUBLISH from this device
-  const verdict = decidePublish(deviceClasses(device.productId, device.deviceName, ctx.registry.policies(device.productId)).publish, topic, size, ctx.faults);
+  const verdict = decidePublish(cachedDeviceClasses(device.productId, device.deviceName, ctx.registry.policies(device.productId)).publish, topic, size, ctx.faults);
   if (!verdict.allowed) {
     throw new GatewayError('UnauthorizedOperation.PermissionDenied', `device ${device.productId}/${device.deviceName} may not publish to ${topic}: ${verdict.reason}`);
   }
