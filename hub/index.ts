@@ -68,8 +68,8 @@ export interface HubOptions {
   testClock?: boolean;
   /** Interval between stored QoS 1 messages resent after a reconnect (default 500 ms, protocol.md §1.8); tests set it low. */
   offlinePaceMs?: number;
-  /** CoAP over UDP as the C SDK speaks it (hub/coap/; default 0: a free port; the CLI uses 5683). */
-  coapPort?: number;
+  /** CoAP over UDP as the C SDK speaks it (hub/coap/; default 0: a free port; the CLI uses 5683); false: not served. */
+  coapPort?: number | false;
   /** CoAP over DTLS-PSK (default 0: a free port; the CLI uses 5684), served when the relay is built (hub/coap/dtls/build.sh); false: never. */
   coapsPort?: number | false;
   /** MQTT over TLS (default 0: a free port; the CLI uses 8883) and MQTT over secure WebSocket at /mqtt (CLI 8443). */
@@ -114,7 +114,7 @@ export interface HubOptions {
 }
 
 export interface RunningHub {
-  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string; coap: string; coaps?: string };
+  endpoints: { mqtt: string; ws: string; api: string; mqtts: string; wss: string; https: string; coap?: string; coaps?: string };
   credentials: { secretId: string; secretKey: string };
   /** The CA certificate (PEM) clients trust for mqtts:// and wss://; it also issues platform device certificates. */
   tls: { caCert: string };
@@ -236,10 +236,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const tlsPort = checkPort('tlsPort', options.tlsPort, 0);
   const wssPort = checkPort('wssPort', options.wssPort, 0);
   const httpsPort = checkPort('httpsPort', options.httpsPort, 0);
-  const coapPort = checkPort('coapPort', options.coapPort, 0);
+  const coapPort = options.coapPort === false ? undefined : checkPort('coapPort', options.coapPort, 0);
   // the relay reaches the CoAP port over 127.0.0.1, so DTLS is served where the hub listens on it (or on every IPv4 address)
   const relayCanReach = host === '127.0.0.1' || host === '0.0.0.0';
-  const coapsPort = options.coapsPort === false || !relayBuilt() || !relayCanReach ? undefined : checkPort('coapsPort', options.coapsPort, 0);
+  const coapsPort = coapPort === undefined || options.coapsPort === false || !relayBuilt() || !relayCanReach ? undefined : checkPort('coapsPort', options.coapsPort, 0);
   const quotas = {
     productsPerAccount: checkQuota('productsPerAccount', options.quotas?.productsPerAccount, DEFAULT_PRODUCTS_PER_ACCOUNT),
     devicesPerProduct: checkQuota('devicesPerProduct', options.quotas?.devicesPerProduct, DEFAULT_DEVICES_PER_PRODUCT),
@@ -339,8 +339,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       await service.start?.(hub);
       started.push(service);
     }
-    coap = await startCoapEndpoint({ ctx: hub, host, port: coapPort, faults, log });
-    if (coapsPort !== undefined) dtls = await startDtlsRelay({ host, port: coapsPort, coap, registry, log });
+    if (coapPort !== undefined) coap = await startCoapEndpoint({ ctx: hub, host, port: coapPort, faults, log });
+    if (coap && coapsPort !== undefined) dtls = await startDtlsRelay({ host, port: coapsPort, coap, registry, log });
     api = createApiServer({ ctx: { registry, sessions, quotas, nowSeconds, log, hub }, credentials, routes: tables.routes, actions: rateLimitActions(tables.actions, apiRates, faults, ...(mq ? [redisBuckets(mq.pubConn, log)] : [])) });
     const boundApiPort = await listen(api, apiPort, host, 'the cloud API');
     if (options.cluster?.direct) {
@@ -359,12 +359,12 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       mqtts: url('mqtts', broker.tlsPort!),
       wss: url('wss', broker.wssPort!, '/mqtt'),
       https: url('https', boundHttpsPort),
-      coap: url('coap', coap.port),
+      ...(coap ? { coap: url('coap', coap.port) } : {}),
       ...(dtls ? { coaps: url('coaps', dtls.port) } : {}),
     };
     hub.apiUrl = endpoints.api;
     const firmware = firmwareBaseUrl(hub) ?? endpoints.api;
-    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}, CoAP ${endpoints.coap}${dtls ? `, CoAP/DTLS ${url('coaps', dtls.port)}` : ''}, firmware ${firmware}; faults: ${[...faults].join(', ') || 'none'}`);
+    log(`hub: MQTT ${endpoints.mqtt}, TLS ${endpoints.mqtts}, WebSocket ${endpoints.ws}, WSS ${endpoints.wss}, API ${endpoints.api}, HTTPS ${endpoints.https}${coap ? `, CoAP ${url('coap', coap.port)}` : ''}${dtls ? `, CoAP/DTLS ${url('coaps', dtls.port)}` : ''}, firmware ${firmware}; faults: ${[...faults].join(', ') || 'none'}`);
 
     let closing: Promise<void> | undefined;
     const runningBroker = broker;
@@ -402,7 +402,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           const httpsClosed = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
           httpsServer.closeAllConnections();
           await dtlsRelay?.close();
-          await coapEndpoint.close();
+          await coapEndpoint?.close();
           for (const service of started.reverse()) await service.close?.();
           // the counts go while Redis is still connected (the broker closes the connection); closes counted after are no-ops
           await sharedCounts?.clear().catch((e: Error) => log(`mqtt: cannot clear this worker's connection counts: ${e.message}`));

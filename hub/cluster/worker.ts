@@ -11,7 +11,9 @@ process.on('SIGINT', () => {});
 const log = plan.verbose ? (line: string) => process.stderr.write(`[worker ${plan.index}] ${line}\n`) : undefined;
 let hub;
 try {
-  hub = await startHub({ ...plan.options, ...plan.ports, dataFile: plan.dataFile, cluster: { workerId: plan.workerId, direct: plan.direct }, ...(log ? { log } : {}) });
+  // No CoAP in a cluster: its auth tokens and per-peer message ids live in one process, and UDP datagrams of one device
+  // would reach whichever worker the kernel picks. A cluster declares coap and coap-dtls missing.
+  hub = await startHub({ ...plan.options, ...plan.ports, coapPort: false, dataFile: plan.dataFile, cluster: { workerId: plan.workerId, direct: plan.direct }, ...(log ? { log } : {}) });
 } catch (e) {
   process.send({ type: 'error', message: (e as Error).message });
   process.disconnect();

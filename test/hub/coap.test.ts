@@ -70,7 +70,7 @@ afterAll(async () => {
 
 /** Sends datagrams and collects what comes back until a final CoAP ping's reset arrives (an ordering barrier). */
 async function exchange(datagrams: Buffer[]): Promise<Buffer[]> {
-  const url = new URL(hub.endpoints.coap);
+  const url = new URL(hub.endpoints.coap!);
   const s = createSocket('udp4');
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
   const got: Buffer[] = [];
