@@ -16,6 +16,7 @@ export async function probeCommand(opts: { target?: string; json?: string }, out
       ['longest topic accepted (bytes)', bound(probe.topicBytes)],
       ['largest PUBLISH accepted (bytes)', bound(probe.packetBytes)],
       ['largest KeepAlive accepted (s)', bound(probe.keepaliveMaxSeconds)],
+      ['largest CoAP payload accepted (bytes)', bound(probe.coapPayloadBytes)],
       ['granted for a QoS 2 SUBSCRIBE', probe.grantedQosForQos2 === undefined ? 'not measured' : probe.grantedQosForQos2 === 0x80 ? 'refused (0x80)' : `QoS ${probe.grantedQosForQos2}`],
       ['unacknowledged QoS 1 deliveries', probe.inflight ? `${probe.inflight.delivered} of ${probe.inflight.sent}` : 'not measured'],
       ['retained messages honoured', yesNo(probe.retainHonoured)],

@@ -1,7 +1,7 @@
 /** Holds the probe's measurements against what the target claims: explicit limits, and those its capabilities imply. */
 import type { Finding, MeasuredBound, ProbeResult } from '../report/model.js';
 import type { ResolvedTarget } from '../target/resolved.js';
-import { INFLIGHT_SENT } from './measure.js';
+import { COAP_PAYLOAD_BYTES, INFLIGHT_SENT } from './measure.js';
 
 /** The documented inflight window (protocol.md §11) that the inflight-window capability claims. */
 const CLAIMED_INFLIGHT = 150;
@@ -26,6 +26,10 @@ export function findingsFor(target: ResolvedTarget, probe: ProbeResult): Finding
   limit('topic-bytes', 'topicBytes', 'topic-limits', 'bytes', 'topic names');
   limit('packet-bytes', 'packetBytes', 'topic-limits', 'bytes', 'PUBLISH packets');
   limit('keepalive-max', 'keepaliveMaxSeconds', 'keepalive-limits', 's', 'KeepAlive');
+  const coap = probe.coapPayloadBytes;
+  if (coap && offers('coap') && (coap.max !== COAP_PAYLOAD_BYTES || coap.capped)) {
+    out.push({ id: 'coap-payload-bytes', claim: `CoAP publish payloads up to ${COAP_PAYLOAD_BYTES} bytes (capability coap)`, measured: bound(coap, 'bytes') });
+  }
   if (offers('qos-max-1') && probe.grantedQosForQos2 === 2) {
     out.push({ id: 'qos2-granted', claim: 'QoS 2 is never granted (capability qos-max-1)', measured: 'a SUBSCRIBE requesting QoS 2 was granted QoS 2' });
   }

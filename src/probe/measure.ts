@@ -3,6 +3,7 @@
  * granted for QoS 2, the QoS 1 inflight window, retain and will — with one logged-in device. Every
  * step is bounded in attempts and time; what cannot be measured is said in `notes`, never guessed.
  */
+import { CoapDevice } from '../client/coap.js';
 import { Device, LoginRefused } from '../client/device.js';
 import { RawConnection } from '../client/raw.js';
 import { payloadForPacket } from '../protocol/topics.js';
@@ -17,6 +18,12 @@ export const PACKET_CAP = 1024 * 1024;
 export const KEEPALIVE_CAP = 65535;
 /** Messages sent to a subscriber that acknowledges none: above the documented window of 150. */
 export const INFLIGHT_SENT = 200;
+/**
+ * CoAP publish payloads: the documented limit (protocol.md limits table, 1 KB), and a search cap of twice that (a hub
+ * may drop larger datagrams unanswered, and each costs ANSWER_MS).
+ */
+export const COAP_PAYLOAD_BYTES = 1024;
+export const COAP_PAYLOAD_CAP = 2048;
 /** How long to wait for something that may never come (a will, the last inflight delivery). */
 const QUIET_MS = 1500;
 const ANSWER_MS = 3000;
@@ -146,6 +153,22 @@ export async function measure(target: ResolvedTarget, devices: ProbeDevices, log
       conn.close();
     }
   });
+
+  if (target.endpoints.coap && target.capabilities.includes('coap')) {
+    await step('CoAP payload', async () => {
+      // a datagram the hub drops unread gets no answer: that counts as refused, after ANSWER_MS
+      const coap = await CoapDevice.open(target.endpoints.coap!, 'probe-coap');
+      try {
+        const token = await coap.token(main.productId, main.deviceName);
+        result.coapPayloadBytes = await largestAccepted(1, COAP_PAYLOAD_CAP, async (n) => {
+          const reply = await coap.request(`${base}p`, Buffer.alloc(n, 0x61), { token }, ANSWER_MS);
+          return reply?.code.startsWith('2.') ?? false;
+        }, COAP_PAYLOAD_BYTES);
+      } finally {
+        coap.close();
+      }
+    });
+  }
 
   result.durationMs = Date.now() - started;
   return result;

@@ -107,6 +107,7 @@ function probeSection(r: RunResult): string {
       ['longest topic accepted (bytes)', bound(p.topicBytes)],
       ['largest PUBLISH accepted (bytes)', bound(p.packetBytes)],
       ['largest KeepAlive accepted (s)', bound(p.keepaliveMaxSeconds)],
+      ['largest CoAP payload accepted (bytes)', bound(p.coapPayloadBytes)],
       ['granted for a QoS 2 SUBSCRIBE', p.grantedQosForQos2 === undefined ? 'not measured' : p.grantedQosForQos2 === 0x80 ? 'refused (0x80)' : `QoS ${p.grantedQosForQos2}`],
       ['unacknowledged QoS 1 deliveries', p.inflight ? `${p.inflight.delivered} of ${p.inflight.sent}` : 'not measured'],
       ['retained messages honoured', yesNo(p.retainHonoured)],

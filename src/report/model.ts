@@ -48,6 +48,8 @@ export interface ProbeResult {
   topicBytes?: MeasuredBound;
   packetBytes?: MeasuredBound;
   keepaliveMaxSeconds?: MeasuredBound;
+  /** The largest CoAP publish payload answered 2.xx (targets offering coap). */
+  coapPayloadBytes?: MeasuredBound;
   /** SUBACK return code for a SUBSCRIBE requesting QoS 2. */
   grantedQosForQos2?: number;
   /** QoS 1 deliveries to a subscriber that acknowledges none, out of how many were sent. */

@@ -16,7 +16,15 @@ describe('probe', () => {
     expect(probe.packetBytes).toMatchObject({ max: 16384, capped: false });
     expect(probe.keepaliveMaxSeconds).toMatchObject({ max: 900, capped: false });
     expect(probe.grantedQosForQos2).toBe(1);
+    expect(probe.coapPayloadBytes).toMatchObject({ max: 1024, capped: false, attempts: 2 });
     expect(findings).toEqual([]);
+  }, 60_000);
+
+  test('coap-no-payload-limit contradicts the 1 KB CoAP payload limit', async () => {
+    const { probe, findings } = await probeEmbedded(['coap-no-payload-limit']);
+    expect(probe.coapPayloadBytes?.max).toBeGreaterThan(1024);
+    expect(findings.map((f) => f.id)).toEqual(['coap-payload-bytes']);
+    expect(findings[0]!.claim).toMatch(/CoAP publish payloads up to 1024 bytes \(capability coap\)/);
   }, 60_000);
 
   test('accept-oversize-topic contradicts the claimed 64-byte topic limit', async () => {
