@@ -42,6 +42,15 @@ req(['BCAST-001', 'BCAST-002', 'BCAST-004', 'BCAST-009'], 'a broadcast reaches e
   }
   expect(got(devices[2]!.d), 'an online device not subscribed receives nothing').toEqual([]);
   expect(got(devices[3]!.d).map((m) => m.topic), 'a device of another product receives nothing').toEqual([]);
+  // Again at Qos 0, which a hub may route by another path: the subscribers get it first, then the others' barriers.
+  await h.api().call('PublishBroadcastMessage', { ProductId: home.productId, Payload: 'all lights on', Qos: 0 });
+  for (const { c, d } of devices.slice(0, 2)) {
+    const m = await d.waitFor((x) => x.topic === bcTopic(c) && x.payload.toString() === 'all lights on', ROUND_TRIP_LIMIT_MS);
+    expect(m?.qos, `${c.deviceName} receives the Qos 0 broadcast at QoS 0`).toBe(0);
+  }
+  for (const { c, d } of devices.slice(2)) await selfLoop(d, loopTopic(c));
+  expect(got(devices[2]!.d), 'an online device not subscribed receives no Qos 0 broadcast either').toEqual([]);
+  expect(got(devices[3]!.d).map((m) => m.topic), 'nor a device of another product').toEqual([]);
 });
 
 req(['BCAST-003', 'BCAST-009'], 'payloads arrive raw (no or empty PayloadEncoding), or Base64-decoded with PayloadEncoding base64; Qos 0 arrives at QoS 0', async (h) => {

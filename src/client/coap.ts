@@ -86,8 +86,10 @@ export class CoapDevice {
   /** `endpoint`: coaps://host:port; resolves once the DTLS-PSK handshake is done, rejects when it fails. */
   static async openDtls(endpoint: string, o: DtlsOptions, label = 'coaps', trace?: Trace): Promise<CoapDevice> {
     const url = new URL(endpoint);
+    // node-dtls-client takes the key as a string read with Buffer.from(key, 'ascii'), which Node reads as latin1: one
+    // byte per character, so the binary key survives whole.
     const socket = dtls.createSocket({
-      type: 'udp4', address: url.hostname, port: Number(url.port), psk: { [o.identity]: o.key },
+      type: 'udp4', address: url.hostname, port: Number(url.port), psk: { [o.identity]: o.key.toString('latin1') },
       ciphers: o.ciphers ?? ['TLS_PSK_WITH_AES_128_CBC_SHA', 'TLS_PSK_WITH_AES_256_CBC_SHA'], timeout: o.timeoutMs ?? 3000,
     });
     trace?.add(label, `DTLS handshake as ${o.identity} offering ${(o.ciphers ?? ['TLS_PSK_WITH_AES_128_CBC_SHA', 'TLS_PSK_WITH_AES_256_CBC_SHA']).join(', ')}`);
