@@ -83,6 +83,11 @@ export const AREAS = {
     mutate: ['hub/services/rrpc/**/*.ts'],
     suites: ['suites/rrpc.test.ts'],
   },
+  coap: {
+    what: 'CoAP device access: auth tokens, publishes through the MQTT ACL and publish path, message-id dedupe, per-peer bounds, the DTLS relay\'s key lookup',
+    mutate: ['hub/coap/**/*.ts'],
+    suites: ['suites/coap.test.ts', 'suites/coaps.test.ts', 'suites/coap-clock.test.ts'],
+  },
   'http-gateway': {
     what: 'the device HTTP gateway: X-TC-* request checks (shared with reportlog), signatures, publishing',
     mutate: ['hub/services/http-gateway/**/*.ts', 'hub/services/body.ts'],

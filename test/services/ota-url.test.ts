@@ -40,7 +40,7 @@ describe('firmware base URLs', () => {
   });
 
   test('the target descriptor of a hub whose firmware URLs name a port says it lacks firmware-default-port', () => {
-    const hub = { endpoints: { mqtt: 'mqtt://127.0.0.1:1883', ws: 'ws://127.0.0.1:8080/mqtt', api: 'http://127.0.0.1:8081' }, credentials: { secretId: 'a', secretKey: 'b' }, faults: [] };
+    const hub = { endpoints: { mqtt: 'mqtt://127.0.0.1:1883', ws: 'ws://127.0.0.1:8080/mqtt', api: 'http://127.0.0.1:8081', coap: 'coap://127.0.0.1:5683', coaps: 'coaps://127.0.0.1:5684' }, credentials: { secretId: 'a', secretKey: 'b' }, faults: [] };
     expect(targetDescriptor({ ...hub, firmwareBaseUrl: 'http://127.0.0.1:8081' })).toContain('capabilities:\n  missing: [firmware-default-port]\n');
     expect(targetDescriptor({ ...hub, firmwareBaseUrl: 'http://fw.local' })).not.toContain('firmware-default-port');
   });
