@@ -3,8 +3,8 @@
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { generate, parse, type ParsedPacket } from 'coap-packet';
-import { deviceClasses } from '../acl/classes.js';
-import { decidePublish } from '../acl/publish.js';
+import { cachedDeviceClasses } from '../acl/classes.js';
+import { decidePublish, encodedPacketSize } from '../acl/publish.js';
 import type { Faults } from '../faults.js';
 import type { ServiceContext } from '../services/types.js';
 import { Peers, type Peer } from './peers.js';
@@ -108,7 +108,7 @@ export async function startCoapEndpoint(o: CoapEndpointOptions): Promise<CoapEnd
     if (!faults.has('coap-skip-acl')) {
       // the same decision as the device's MQTT PUBLISH (the size is the PUBLISH packet it would be, far below 16 KiB here)
       const owner = { productId: device.productId, deviceName: device.deviceName };
-      const verdict = decidePublish(deviceClasses(device.productId, device.deviceName, ctx.registry.policies(device.productId)).publish, topic, p.payload.length + topic.length + 8, faults, owner);
+      const verdict = decidePublish(cachedDeviceClasses(device.productId, device.deviceName, ctx.registry.policies(device.productId)).publish, topic, encodedPacketSize(2 + Buffer.byteLength(topic) + 2 + p.payload.length), faults, owner);
       if (!verdict.allowed) throw new Refusal(CODE.FORBIDDEN, `device ${device.productId}/${device.deviceName} may not publish to ${topic}: ${verdict.reason}`);
     }
     const needResp = optionText(p, OPTION_NEED_RESP) === '1';
