@@ -204,6 +204,7 @@ reqProperty(['COAP-012'], 'malformed datagrams are dropped or answered 4.00 and 
   for (const r of coap.unclaimed) {
     expect(r.code, 'an answer to a malformed datagram is 4.00 or a reset').toMatch(/^(4\.00|0\.00)$/);
     if (datagram.length >= 4) expect(r.messageId).toBe(datagram.readUInt16BE(2));
+    if (r.code === '4.00') expect(r.ack, 'the 4.00 answer acknowledges the confirmable datagram (type ACK)').toBe(true);
   }
 }, { numRuns: 25 });
 
