@@ -2,9 +2,9 @@
 import pc from 'picocolors';
 import { selftest } from '../runner/selftest.js';
 
-export async function selftestCommand(opts: { fault: string[] }): Promise<number> {
+export async function selftestCommand(opts: { fault: string[]; baseline?: boolean }): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
-  const result = await selftest({ faults: opts.fault, progress: { write: out }, log: (l) => out(`${l}\n`) });
+  const result = await selftest({ faults: opts.fault, baseline: opts.baseline !== false, progress: { write: out }, log: (l) => out(`${l}\n`) });
   let ok = true;
   if (result.baselineFailures.length) {
     ok = false;

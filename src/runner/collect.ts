@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type {} from 'vitest/node'; // the types vitest-context.js augments
 import './vitest-context.js';
 import { ROOT } from './paths.js';
 
