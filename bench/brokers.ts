@@ -1,7 +1,7 @@
 // The brokers the benchmarks compare: a private Mosquitto (its own config on a free 127.0.0.1 port, never the system
 // service), bare Aedes in this process, and the reference hub in this process; and the children that measure them.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,9 @@ export async function startBareAedes(): Promise<Broker> {
   };
 }
 
+// The jobs hold device credentials: the directory goes when this process exits.
 const jobDir = mkdtempSync(path.join(tmpdir(), 'hubcheck-bench-'));
+process.once('exit', () => rmSync(jobDir, { recursive: true, force: true }));
 let jobs = 0;
 
 /** Runs a child script with a JSON job (written to a file: a thousand logins do not fit a command line); returns its outcome. */
