@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import { probeTarget } from '../probe/index.js';
+import { probeRows } from '../report/probe-rows.js';
 import { descriptorFor, launch } from '../target/launch.js';
 
 export async function probeCommand(opts: { target?: string; json?: string }, out: (line: string) => void): Promise<number> {
@@ -10,18 +11,7 @@ export async function probeCommand(opts: { target?: string; json?: string }, out
   try {
     out(`hubcheck probe: ${launched.target.name}`);
     const { probe, findings } = await probeTarget(launched.target);
-    const bound = (b?: { max: number | null; capped: boolean }) => (b ? (b.max === null ? 'none accepted' : `${b.capped ? '>= ' : ''}${b.max}`) : 'not measured');
-    const yesNo = (v?: boolean) => (v === undefined ? 'not measured' : v ? 'yes' : 'no');
-    const rows: [string, string][] = [
-      ['longest topic accepted (bytes)', bound(probe.topicBytes)],
-      ['largest PUBLISH accepted (bytes)', bound(probe.packetBytes)],
-      ['largest KeepAlive accepted (s)', bound(probe.keepaliveMaxSeconds)],
-      ['largest CoAP payload accepted (bytes)', bound(probe.coapPayloadBytes)],
-      ['granted for a QoS 2 SUBSCRIBE', probe.grantedQosForQos2 === undefined ? 'not measured' : probe.grantedQosForQos2 === 0x80 ? 'refused (0x80)' : `QoS ${probe.grantedQosForQos2}`],
-      ['unacknowledged QoS 1 deliveries', probe.inflight ? `${probe.inflight.delivered} of ${probe.inflight.sent}` : 'not measured'],
-      ['retained messages honoured', yesNo(probe.retainHonoured)],
-      ['will messages honoured', yesNo(probe.willHonoured)],
-    ];
+    const rows = probeRows(probe, '>= ');
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) out(`  ${k.padEnd(width)}  ${v}`);
     for (const n of probe.notes) out(c.dim(`  note: ${n}`));

@@ -1,6 +1,7 @@
 /** Renders a RunResult as one self-contained, offline HTML page (inline CSS/JS, fully readable without JS). */
 import type { AreaSummary, Evidence, RunResult, TestResult } from './model.js';
 import { failuresFirst, formatDuration, isBad, titleWithoutIds } from './format.js';
+import { probeRows } from './probe-rows.js';
 
 /** Escapes for both text and quoted attributes; C0 controls become visible Control Pictures (␀, ␛…). */
 function esc(s: string): string {
@@ -101,18 +102,7 @@ function probeSection(r: RunResult): string {
   const parts: string[] = [];
   const p = r.probe;
   if (p) {
-    const bound = (b?: { max: number | null; capped: boolean }) => (b ? (b.max === null ? 'none accepted' : `${b.capped ? '≥ ' : ''}${b.max}`) : 'not measured');
-    const yesNo = (v?: boolean) => (v === undefined ? 'not measured' : v ? 'yes' : 'no');
-    const rows: [string, string][] = [
-      ['longest topic accepted (bytes)', bound(p.topicBytes)],
-      ['largest PUBLISH accepted (bytes)', bound(p.packetBytes)],
-      ['largest KeepAlive accepted (s)', bound(p.keepaliveMaxSeconds)],
-      ['largest CoAP payload accepted (bytes)', bound(p.coapPayloadBytes)],
-      ['granted for a QoS 2 SUBSCRIBE', p.grantedQosForQos2 === undefined ? 'not measured' : p.grantedQosForQos2 === 0x80 ? 'refused (0x80)' : `QoS ${p.grantedQosForQos2}`],
-      ['unacknowledged QoS 1 deliveries', p.inflight ? `${p.inflight.delivered} of ${p.inflight.sent}` : 'not measured'],
-      ['retained messages honoured', yesNo(p.retainHonoured)],
-      ['will messages honoured', yesNo(p.willHonoured)],
-    ];
+    const rows = probeRows(p, '≥ ');
     const findings = r.findings ?? [];
     parts.push(`<section id="probe"><h2>Probe <span class="muted small">${formatDuration(p.durationMs)}</span></h2>
 ${findings.length ? `<p class="bad-text"><strong>${findings.length} claim(s) contradicted:</strong></p><ul class="findings">${findings.map((f) => `<li><code>${esc(f.id)}</code> claimed ${esc(f.claim)}; measured: ${esc(f.measured)}</li>`).join('')}</ul>` : '<p>No claim of the target was contradicted.</p>'}
