@@ -23,8 +23,9 @@ function removedAtExit(dir: string): string {
 }
 
 /**
- * A descriptor that starts a fresh Mosquitto (its config directory is removed when this process exits). max_queued_messages is raised because the default
- * (1000) silently drops messages to a slow subscriber; persistence is off so every run starts empty.
+ * A descriptor that starts a fresh Mosquitto (its config directory is removed when this process exits).
+ * max_queued_messages is raised because the default (1000) silently drops messages to a slow subscriber; persistence
+ * is off so every run starts empty.
  */
 export async function mosquittoTarget(profile: 'mqtt-core' | 'tencent-hub', extra: Partial<TargetDescriptor> = {}): Promise<TargetDescriptor> {
   const binary = mosquittoBinary();
