@@ -30,6 +30,8 @@ export interface PostOptions {
 }
 
 let seq = Math.floor(Math.random() * 0xffff);
+/** How many hand-made message ids a device remembers (a test sends a few; a bound all the same). */
+const HAND_MADE_KEPT = 1024;
 
 /** Where datagrams go: a plain UDP socket or a DTLS session. */
 interface Transport {
@@ -112,7 +114,29 @@ export class CoapDevice {
     return seq;
   }
 
+  /**
+   * A message id for this device's next request, none of those it sent in datagrams of its own making (send()): a hub
+   * answers a repeated id as a retransmission (RFC 7252 §4.5), and the answer to a hand-made datagram must never be
+   * taken for a request's.
+   */
+  private freshMessageId(): number {
+    let id = CoapDevice.nextMessageId();
+    while (this.handMade.has(id)) id = CoapDevice.nextMessageId();
+    return id;
+  }
+
+  /** Message ids of the datagrams sent with send(), the most recent HAND_MADE_KEPT. */
+  private readonly handMade = new Set<number>();
+
   send(datagram: Buffer, note = ''): void {
+    if (datagram.length >= 4) {
+      this.handMade.add(datagram.readUInt16BE(2));
+      if (this.handMade.size > HAND_MADE_KEPT) this.handMade.delete(this.handMade.values().next().value!);
+    }
+    this.sendRaw(datagram, note);
+  }
+
+  private sendRaw(datagram: Buffer, note: string): void {
     this.trace?.add(this.label, `→ ${note || `${datagram.length} bytes`}`);
     this.transport.send(datagram);
   }
@@ -148,8 +172,8 @@ export class CoapDevice {
 
   /** Sends a POST and waits for the reply with its message id (confirmable) or its token (non-confirmable). */
   async request(path: string, payload: Buffer | string, o: PostOptions = {}, timeoutMs = 5000): Promise<CoapReply | undefined> {
-    const { datagram, messageId, requestToken } = CoapDevice.post(path, Buffer.from(payload), o);
-    this.send(datagram, `${o.confirmable === false ? 'NON' : 'CON'} POST ${path} mid=${messageId} ${Buffer.from(payload).length} bytes`);
+    const { datagram, messageId, requestToken } = CoapDevice.post(path, Buffer.from(payload), { ...o, messageId: o.messageId ?? this.freshMessageId() });
+    this.sendRaw(datagram, `${o.confirmable === false ? 'NON' : 'CON'} POST ${path} mid=${messageId} ${Buffer.from(payload).length} bytes`);
     const confirmable = o.confirmable ?? true;
     return this.waitFor((r) => (confirmable ? r.ack && r.messageId === messageId : r.token.equals(requestToken)), timeoutMs);
   }
