@@ -23,6 +23,15 @@ const available = mosquittoBinary() !== undefined;
 const inCi = process.env.CI === 'true';
 const update = process.env.HUBCHECK_UPDATE_VERDICTS === '1';
 
+/**
+ * Rows whose verdict against Mosquitto rests on timing Mosquitto does not fix: pass and fail are both accepted there
+ * (an error or not applicable is not). AUTH-014 wants a KeepAlive 2 connection closed 1–2 s after 1.5 × KeepAlive;
+ * Mosquitto 2.0 closes it when its loop next runs the keepalive check, which other clients' traffic brings forward:
+ * 4.7–5.5 s after the CONNECT on an idle broker (fail), within 4 s when the suites keep it busy (pass).
+ */
+const TIMING_DEPENDENT = new Set(['[AUTH-014] a silent connection is closed after 1.5 × KeepAlive, not after 1 ×']);
+const judged = (v: string) => v === 'pass' || v === 'fail';
+
 /** Every difference between a run and the table, one line each. */
 export function verdictDiff(expected: Record<string, string>, result: RunResult): string[] {
   const lines: string[] = [];
@@ -30,7 +39,8 @@ export function verdictDiff(expected: Record<string, string>, result: RunResult)
   for (const t of result.tests) {
     seen.add(t.name);
     const want = expected[t.name] ?? 'not-applicable';
-    if (t.verdict !== want) lines.push(`${t.name}: expected ${want}, got ${t.verdict}${t.error ? ` (${t.error.message.split('\n')[0]!.slice(0, 160)})` : ''}`);
+    const either = TIMING_DEPENDENT.has(t.name) && judged(want) && judged(t.verdict);
+    if (t.verdict !== want && !either) lines.push(`${t.name}: expected ${want}, got ${t.verdict}${t.error ? ` (${t.error.message.split('\n')[0]!.slice(0, 160)})` : ''}`);
   }
   for (const name of Object.keys(expected)) if (!seen.has(name)) lines.push(`${name}: expected ${expected[name]}, but no such test ran (renamed or removed?)`);
   return lines;
@@ -52,6 +62,7 @@ describe.skipIf(!available && !inCi)(available || inCi ? 'Mosquitto verdicts' : 
       expect(diff, `verdicts differ from test/mosquitto/expected-verdicts.json (${profile}); if the change is intended, rerun with HUBCHECK_UPDATE_VERDICTS=1:\n${diff.join('\n')}`).toEqual([]);
       if (profile === 'mqtt-core') expect(result.tests.filter((t) => t.verdict === 'fail' || t.verdict === 'error').map((t) => t.name)).toEqual([]);
       if (profile === 'tencent-hub') expect(result.findings?.map((f) => f.id)).toEqual(expect.arrayContaining(['qos2-granted', 'retain-honoured', 'topic-bytes']));
+      if (profile === 'tencent-hub') expect([...TIMING_DEPENDENT].filter((name) => !(name in table[profile])), 'timing-dependent rows missing from the table').toEqual([]);
     }, 300_000);
   }
 });
