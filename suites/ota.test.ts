@@ -316,7 +316,8 @@ describe('upgrade tasks', () => {
     const v = newVersion('q');
     await upload(h, v);
     const { TaskId } = await batch(h, { FirmwareVersion: v, FirmwareOriVersion: ori });
-    await Promise.all([ok.updatesSinceLast(), bad.updatesSinceLast()]);
+    // each device's update_firmware, awaited: a cluster may push it from another worker after a self-loop barrier
+    await Promise.all([ok.updatesSinceLast(1), bad.updatesSinceLast(1)]);
     const spaced = (o: unknown) => JSON.stringify(o, null, 4);
     await ok.progress(v, { state: 'downloading', percent: '10', result_code: '0', result_msg: '' }, spaced);
     await bad.progress(v, { state: 'downloading', percent: '55', result_code: '0', result_msg: '' });
