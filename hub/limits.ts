@@ -42,6 +42,8 @@ export const SESSION_TTL_MS = 24 * 3600 * 1000;
 export const DEFAULT_OFFLINE_PACE_MS = 500;
 /** QoS 1 messages waiting behind a full in-flight window per connection, so a device that never acks cannot grow the hub's memory without bound. */
 export const MAX_QUEUED_QOS1 = 1000;
+/** Bytes a connection may have waiting in its socket buffer before QoS 0 deliveries to it are dropped (at most once), so a device that stops reading cannot grow the hub's memory without bound. */
+export const MAX_QOS0_BACKLOG_BYTES = 1024 * 1024;
 /** Sub-devices bound to one gateway (protocol.md §2.7, §11, S-LIMITS "1500"). */
 export const MAX_SUBDEVICES_PER_GATEWAY = 1500;
 /**

@@ -1,16 +1,22 @@
-// The QoS 1 sender of one connection: stored messages first (paced after a reconnect), then live ones, in order,
-// with at most 150 awaiting PUBACK; replaces Aedes' deliverQoS and emptyQueue for this client.
+// The sender of one connection: QoS 1 stored messages first (paced after a reconnect), then live ones, in order,
+// with at most 150 awaiting PUBACK; QoS 0 ones written as they are routed. Replaces Aedes' deliverQoS and deliver0.
 //
 // Why not Aedes' own: Aedes writes every QoS 1 message at once (no in-flight window), replays stored messages in
 // a burst without DUP, and lets live messages overtake the replay. Here every QoS 1 delivery of the client goes
 // through one FIFO queue; a stored message that was sent on an earlier connection keeps its packet identifier
 // and is resent with DUP = 1 (MQTT 3.1.1 §4.4, QOS-018).
+//
+// Why QoS 0 too: Aedes writes a QoS 0 delivery from a setImmediate, so a QoS 1 message routed in the same turn (two
+// messages read from Redis at once, in a cluster) left first, and a subscriber saw a device's QoS 0 PUBLISH after
+// its later QoS 1 one. Both now leave when routed, in routing order. Aedes also held the emitter's callback until a
+// full socket drained, so one device that stopped reading stalled routing for everyone once 100 deliveries waited;
+// here the callback is released at once and QoS 0 deliveries beyond MAX_QOS0_BACKLOG_BYTES unread are dropped.
 
 import type { Aedes, Client } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import type { EventEmitter } from 'node:events';
 import type { Faults } from '../faults.js';
-import { MAX_INFLIGHT_QOS1, MAX_QUEUED_QOS1 } from '../limits.js';
+import { MAX_INFLIGHT_QOS1, MAX_QOS0_BACKLOG_BYTES, MAX_QUEUED_QOS1 } from '../limits.js';
 import type { SessionStore, StoredMessage } from './store.js';
 
 interface LivePacket { brokerId?: string; brokerCounter?: number; topic: string; payload: Buffer | string; qos: number; clientId?: string; nl?: boolean }
@@ -28,6 +34,7 @@ interface Item {
 
 interface ClientInternals {
   _parser: EventEmitter;
+  connecting?: boolean;
   duplicates: Record<string, number>;
   deliverQoS: (packet: LivePacket, cb: () => void) => void;
   deliver0: (packet: LivePacket, cb: () => void) => void;
@@ -85,6 +92,18 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
     setImmediate(cb); // never hold mqemitter's callback: one slow device must not stall the broker
   };
 
+  // QoS 0 deliveries (a QoS 0 subscription, or a QoS 0 message): written now, as Aedes would after its setImmediate;
+  // those routed to a restored session before its CONNACK follow the CONNACK.
+  const early0: LivePacket[] = [];
+  let backlogged = false;
+  internals.deliver0 = (packet, cb) => {
+    if (!(packet.nl && packet.clientId === client.id) && firstTime(internals, packet) && broker.authorizeForward(client, packet as never)) {
+      if (ready) send0(packet);
+      else if (early0.length < MAX_QUEUED_QOS1) early0.push(packet);
+    }
+    setImmediate(cb);
+  };
+
   if (faults.has('ignore-granted-qos')) {
     // the fault: a QoS 0 subscription takes QoS 1 messages into the QoS 1 queue instead of downgrading them (QOS-003)
     const deliver0 = internals.deliver0;
@@ -107,6 +126,8 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
         queue.push({ topic: m.topic, payload: m.payload, brokerId: m.brokerId, brokerCounter: m.brokerCounter, replay: true, ...(m.messageId !== undefined ? { messageId: m.messageId } : {}) });
       }
     }
+    for (const packet of early0) send0(packet);
+    early0.length = 0;
     for (const item of early) {
       if (!queue.some((q) => q.brokerId === item.brokerId && q.brokerCounter === item.brokerCounter)) queue.push(item);
     }
@@ -145,6 +166,21 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
       }
       queue.shift();
       send(item);
+    }
+  }
+
+  function send0(packet: LivePacket): void {
+    if (!(internals.connecting || client.connected) || client.closed) return;
+    if (client.conn.writableLength > MAX_QOS0_BACKLOG_BYTES) {
+      if (!backlogged) log(`mqtt: ${client.id} has ${client.conn.writableLength} bytes unread; QoS 0 messages to it are dropped until it reads`);
+      backlogged = true;
+      return;
+    }
+    backlogged = false;
+    try {
+      mqttPacket.writeToStream({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, dup: false, retain: false }, client.conn);
+    } catch (err) {
+      log(`mqtt: cannot write to ${client.id}: ${String(err)}`);
     }
   }
 

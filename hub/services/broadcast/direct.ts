@@ -85,30 +85,25 @@ export function directRoute(broker: Aedes) {
     },
 
     /**
-     * Writes the planned deliveries in the next check phase, after any Aedes delivery already scheduled there (Aedes
-     * writes each delivery from a setImmediate), so per connection the order stays that of the publishes. Per packet,
-     * as Aedes: dedupe by broker counter, authorizeForward, the write.
+     * Writes the planned deliveries now, in the turn that planned them, as the hub writes every delivery when it is
+     * routed (hub/qos/outbox.ts), so per connection the order stays that of the broker counters. Per packet, as
+     * Aedes: dedupe by broker counter, authorizeForward, the write.
      * Resolves once every write is taken by its connection (after 'drain' for one whose buffer is full).
      */
     send(deliveries: readonly DirectDelivery[]): Promise<void> {
-      return new Promise((resolve) => {
-        setImmediate(() => {
-          const waits: Promise<void>[] = [];
-          for (const { client, packet } of deliveries) {
-            const id = packet.brokerId!;
-            const counter = packet.brokerCounter!;
-            if ((client.duplicates[id] ?? 0) < counter) {
-              client.duplicates[id] = counter;
-              if (b.authorizeForward(client as unknown as Client, packet) && (client.connecting || client.connected)) {
-                const flushed = client.conn.write(encodeQos0(packet.topic, packet.payload as Buffer));
-                if (!flushed && !client.errored) waits.push(drained(client));
-              }
-            }
+      const waits: Promise<void>[] = [];
+      for (const { client, packet } of deliveries) {
+        const id = packet.brokerId!;
+        const counter = packet.brokerCounter!;
+        if ((client.duplicates[id] ?? 0) < counter) {
+          client.duplicates[id] = counter;
+          if (b.authorizeForward(client as unknown as Client, packet) && (client.connecting || client.connected)) {
+            const flushed = client.conn.write(encodeQos0(packet.topic, packet.payload as Buffer));
+            if (!flushed && !client.errored) waits.push(drained(client));
           }
-          if (waits.length === 0) resolve();
-          else void Promise.all(waits).then(() => resolve());
-        });
-      });
+        }
+      }
+      return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
     },
   };
 }
