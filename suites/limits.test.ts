@@ -90,7 +90,7 @@ describe('packet size', () => {
       expect(await device.subscribe(`${creds.productId}/${creds.deviceName}/sync`, 1)).toBe(1);
       const payload = Buffer.alloc(payloadBytes, 0x61);
       const sent = qos === 1 ? device.publishTracked(topic, payload) : (await device.publish(topic, payload, 0), undefined);
-      await selfLoop(device, `${creds.productId}/${creds.deviceName}/sync`);
+      await selfLoop(device, `${creds.productId}/${creds.deviceName}/sync`, qos);
       const within = size <= h.target.limits.packetBytes;
       if (sent) expect(sent.acked(), `PUBACK for a ${size}-byte PUBLISH`).toBe(within);
       expect(device.received(topic).some((m) => m.payload.length === payloadBytes), `delivery of a ${size}-byte PUBLISH`).toBe(within);

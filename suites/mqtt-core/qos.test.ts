@@ -16,7 +16,7 @@ describe('delivery', () => {
     const d = await login(h, creds);
     expect(await d.subscribe(topic, 0)).toBe(0);
     await d.publish(topic, 'qos0-payload', 0);
-    await selfLoop(d, topic);
+    await selfLoop(d, topic, 0);
     const got = d.received(topic).filter((m) => m.payload.toString() === 'qos0-payload');
     expect(got.length).toBe(1);
     expect(got[0]!.qos).toBe(0);
