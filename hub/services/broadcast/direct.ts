@@ -5,6 +5,7 @@
 // through broker.publish as before.
 
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import { MAX_QOS0_BACKLOG_BYTES } from '../../limits.js';
 
 interface Subscription { func: unknown }
 interface ClientInternals {
@@ -16,7 +17,7 @@ interface ClientInternals {
   errored?: boolean;
   subscriptions: Record<string, Subscription | undefined>;
   duplicates: Record<string, number>;
-  conn: NodeJS.WritableStream & { once(event: string, fn: () => void): unknown; off(event: string, fn: () => void): unknown };
+  conn: NodeJS.WritableStream & { writableLength: number };
 }
 interface BrokerInternals {
   id: string;
@@ -58,7 +59,7 @@ function encodeQos0(topic: string, payload: Buffer): Buffer {
  * The direct route of a broker using its own in-process mqemitter, or undefined (a cluster's Redis emitter, or Aedes
  * internals not as expected: then every broadcast goes through broker.publish).
  */
-export function directRoute(broker: Aedes) {
+export function directRoute(broker: Aedes, log: (line: string) => void) {
   const b = broker as unknown as BrokerInternals;
   const mq = b.mq;
   if (!mq?._matcher || typeof mq._matcher.match !== 'function' || !Array.isArray(mq._messageQueue) || typeof b.counter !== 'number') return undefined;
@@ -87,37 +88,26 @@ export function directRoute(broker: Aedes) {
     /**
      * Writes the planned deliveries now, in the turn that planned them, as the hub writes every delivery when it is
      * routed (hub/qos/outbox.ts), so per connection the order stays that of the broker counters. Per packet, as
-     * Aedes: dedupe by broker counter, authorizeForward, the write.
-     * Resolves once every write is taken by its connection (after 'drain' for one whose buffer is full).
+     * Aedes: dedupe by broker counter, authorizeForward, the write; and as the outbox does for QoS 0, nothing to a
+     * connection with more than MAX_QOS0_BACKLOG_BYTES unread. Nothing waits for a full socket to drain: a device
+     * that stopped reading would otherwise hold the broadcast, and with it every later broadcast to its product.
      */
-    send(deliveries: readonly DirectDelivery[]): Promise<void> {
-      const waits: Promise<void>[] = [];
+    send(deliveries: readonly DirectDelivery[]): void {
+      let dropped = 0;
       for (const { client, packet } of deliveries) {
         const id = packet.brokerId!;
         const counter = packet.brokerCounter!;
         if ((client.duplicates[id] ?? 0) < counter) {
           client.duplicates[id] = counter;
-          if (b.authorizeForward(client as unknown as Client, packet) && (client.connecting || client.connected)) {
-            const flushed = client.conn.write(encodeQos0(packet.topic, packet.payload as Buffer));
-            if (!flushed && !client.errored) waits.push(drained(client));
+          if (b.authorizeForward(client as unknown as Client, packet) && (client.connecting || client.connected) && !client.errored) {
+            if (client.conn.writableLength > MAX_QOS0_BACKLOG_BYTES) dropped++;
+            else client.conn.write(encodeQos0(packet.topic, packet.payload as Buffer));
           }
         }
       }
-      return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
+      if (dropped > 0) log(`broadcast: ${dropped} device(s) with more than ${MAX_QOS0_BACKLOG_BYTES} bytes unread did not get a QoS 0 broadcast`);
     },
   };
 }
 
 function noop(): void {}
-
-function drained(client: ClientInternals): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      client.conn.off('drain', done);
-      client.conn.off('close', done);
-      resolve();
-    };
-    client.conn.once('drain', done);
-    client.conn.once('close', done);
-  });
-}

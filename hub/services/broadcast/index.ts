@@ -86,7 +86,7 @@ const PublishBroadcastMessage: Action = {
         if (planned) straight.push(planned);
         else routed.push(ctx.publish(topic, payload, qos));
       }
-      if (straight.length > 0) routed.push(direct!.send(straight));
+      if (straight.length > 0) direct!.send(straight);
       await Promise.all(routed);
       return { TaskId: taskId }; // BCAST-004
     } finally {
@@ -101,7 +101,7 @@ export const broadcast: HubService = {
   start(ctx) {
     if (!ctx.bus.clustered) {
       const running = new Set<string>();
-      STATES.set(ctx, { running: { start: (p) => !running.has(p) && !!running.add(p), end: (p) => void running.delete(p) }, direct: directRoute(ctx.broker) });
+      STATES.set(ctx, { running: { start: (p) => !running.has(p) && !!running.add(p), end: (p) => void running.delete(p) }, direct: directRoute(ctx.broker, ctx.log) });
       return;
     }
     STATES.set(ctx, { running: clusterTasks(ctx.registry, ctx.bus.workerId), direct: undefined });
