@@ -7,6 +7,7 @@ import { cachedDeviceClasses } from '../acl/classes.js';
 import { decidePublish, encodedPacketSize } from '../acl/publish.js';
 import type { Faults } from '../faults.js';
 import type { ServiceContext } from '../services/types.js';
+import { formatError } from './format.js';
 import { Peers, type Peer } from './peers.js';
 import {
   AUTH_URI, CODE, MAX_COAP_PAYLOAD_BYTES, MAX_DATAGRAM_BYTES, OPTION_AUTH_TOKEN, OPTION_NEED_RESP, SEPARATE_RESPONSE_WINDOW_MS,
@@ -149,8 +150,8 @@ export async function startCoapEndpoint(o: CoapEndpointOptions): Promise<CoapEnd
     const mid = msg.readUInt16BE(2);
     let p: ParsedPacket;
     try {
-      const tokenLength = msg[0]! & 0x0f;
-      if (tokenLength > 8 || msg.length < 4 + tokenLength) throw new Error(`token length ${tokenLength} does not fit`); // RFC 7252 §3
+      const error = formatError(msg); // RFC 7252 §3
+      if (error) throw new Error(error);
       p = parse(msg);
     } catch (e) {
       // RFC 7252 §4.2: a confirmable message that cannot be read is answered; here 4.00 with its message id
