@@ -6,7 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { HubOptions } from '../index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,16 +51,44 @@ export function workerPlan(env: NodeJS.ProcessEnv): WorkerPlan | undefined {
   return raw ? (JSON.parse(raw) as WorkerPlan) : undefined;
 }
 
-export async function freePort(host: string): Promise<number> {
+/** The kernel's range for ephemeral ports (Linux), where outgoing connections take their local ports. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high && low <= high) return [low, high];
+  } catch {
+    // not Linux: the IANA dynamic range
+  }
+  return [49152, 65535];
+}
+
+/** Whether `port` can be listened on now (the probe is closed again). */
+function listenable(host: string, port: number): Promise<number | undefined> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, host, () => {
+      const address = server.address();
+      server.close(() => resolve(address && typeof address === 'object' ? address.port : undefined));
+    });
   });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address !== 'object') throw new Error(`cannot find a free port on ${host}`);
-  return address.port;
+}
+
+/**
+ * A port free now, for a worker to listen on a moment later. Chosen below the ephemeral range when there is room:
+ * a port from the kernel's port 0 lies in that range, and on a busy machine an outgoing connection could take it as
+ * its local port before the worker (started seconds later) listens there.
+ */
+export async function freePort(host: string): Promise<number> {
+  const [low] = ephemeralRange();
+  const floor = 10_000;
+  for (let tries = 0; low - floor > 1000 && tries < 50; tries++) {
+    const port = await listenable(host, floor + Math.floor(Math.random() * (low - floor)));
+    if (port !== undefined) return port;
+  }
+  const port = await listenable(host, 0);
+  if (port === undefined) throw new Error(`cannot find a free port on ${host}`);
+  return port;
 }
 
 export interface ClusterOptions {
