@@ -26,6 +26,8 @@ export interface CoapEndpoint {
   port: number;
   /** Binds a peer (address:port) to the DTLS PSK identity the relay authenticated it with (hub/coap/dtls/). */
   bindIdentity(peer: string, identity: string): void;
+  /** Forgets a peer (its identity and message ids): the relay ended its session and frees its port. */
+  forgetPeer(peer: string): void;
   /** Datagrams dropped unread (too short, not CoAP version 1, too long) since start. */
   readonly dropped: number;
   readonly peerCount: number;
@@ -229,6 +231,9 @@ export async function startCoapEndpoint(o: CoapEndpointOptions): Promise<CoapEnd
     port: socket.address().port,
     bindIdentity(peer, identity) {
       peers.get(peer).identity = identity;
+    },
+    forgetPeer(peer) {
+      peers.forget(peer);
     },
     get dropped() {
       return dropped;

@@ -30,6 +30,10 @@ export class Peers {
     return peer;
   }
 
+  forget(key: string): void {
+    this.peers.delete(key);
+  }
+
   peek(key: string): Peer | undefined {
     return this.peers.get(key);
   }

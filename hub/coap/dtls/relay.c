@@ -7,7 +7,7 @@
  *   -> "ready PORT"              listening
  *   -> "psk IDENTITY_HEX"        <- "key KEY_HEX" | "none"   (the device's key, asked during the handshake)
  *   -> "bind PORT IDENTITY_HEX"  <- "ok"                     (the relay socket PORT speaks for IDENTITY)
- *   -> "close PORT"                                          (the session ended)
+ *   -> "close PORT"              <- "ok"                     (the session ended; the hub forgot PORT before it is freed)
  * It exits when its stdin closes. Usage: coap-dtls-relay LISTEN_HOST LISTEN_PORT HUB_COAP_PORT
  */
 #include <arpa/inet.h>
@@ -113,9 +113,12 @@ static void end_session(struct session *s) {
   SSL_free(s->ssl);
   close(s->dtls_fd);
   if (s->hub_fd >= 0) {
-    close(s->hub_fd);
+    /* the hub drops the binding before the port can go to another client, who would otherwise speak as this device */
+    char line[64];
     printf("close %d\n", s->hub_port);
     fflush(stdout);
+    read_answer(line, sizeof line);
+    close(s->hub_fd);
   }
   memset(s, 0, sizeof *s);
 }

@@ -49,6 +49,9 @@ export async function startDtlsRelay(o: { host: string; port: number; coap: Coap
         o.coap.bindIdentity(`127.0.0.1:${a}`, identity);
         o.log(`coaps: DTLS session of ${identity} relayed from 127.0.0.1:${a}`);
         answer('ok');
+      } else if (what === 'close') {
+        o.coap.forgetPeer(`127.0.0.1:${a}`); // before the relay frees the port, which a plain CoAP client may get next
+        answer('ok');
       }
     });
   });
