@@ -7,10 +7,15 @@ import type { ServiceContext } from './types.js';
 
 export interface ClientView { closed?: boolean; subscriptions?: Record<string, { qos: number }> }
 
-/** The device's connection in this process, if any; `viaGateway`: also a sub-device online through its gateway's (GW-012). */
+/**
+ * The device's connection in this process, if any; `viaGateway`: also a sub-device online through its gateway's (GW-012).
+ * A connection being torn down is none: Aedes marks it closed, then drops its subscriptions, and only then forgets it,
+ * while the device's new connection may already be subscribed on another worker of a cluster.
+ */
 export function localClient(ctx: ServiceContext, productId: string, deviceName: string, viaGateway: boolean): ClientView | undefined {
   const clients = (ctx.broker as unknown as { clients: Record<string, ClientView | undefined> }).clients;
-  return clients[productId + deviceName] ?? (viaGateway ? (ctx.sessions.proxyClient(productId, deviceName) as ClientView | undefined) : undefined);
+  const client = clients[productId + deviceName] ?? (viaGateway ? (ctx.sessions.proxyClient(productId, deviceName) as ClientView | undefined) : undefined);
+  return client?.closed ? undefined : client;
 }
 
 /** Whether the connection holds a subscription covering `topic`. */
@@ -26,11 +31,11 @@ interface Answer { connected: boolean; subscribed: boolean }
  * Lets the other workers ask this one about the devices it holds, under the question `name` (one per service, each
  * with its own `viaGateway`). Call once from the service's start.
  */
-export function answerSubscribed(ctx: ServiceContext, name: string, viaGateway: boolean, connected: (c: ClientView) => boolean): void {
+export function answerSubscribed(ctx: ServiceContext, name: string, viaGateway: boolean): void {
   ctx.bus.answer(name, (data): Answer => {
     const { productId, deviceName, topic } = data as Question;
     const client = localClient(ctx, productId, deviceName, viaGateway);
-    return client && connected(client) ? { connected: true, subscribed: coversTopic(client, topic) } : { connected: false, subscribed: false };
+    return client ? { connected: true, subscribed: coversTopic(client, topic) } : { connected: false, subscribed: false };
   });
 }
 

@@ -55,7 +55,7 @@ export const PublishMessage: Action = {
     const clientId = productId + deviceName;
     // a sub-device online through its gateway is reached on the gateway's connection (GW-012)
     const client = localClient(ctx.hub, productId, deviceName, true);
-    if ((!client || client.closed) && ctx.hub.bus.clustered && ctx.sessions.isOnline(productId, deviceName)) {
+    if (!client && ctx.hub.bus.clustered && ctx.sessions.isOnline(productId, deviceName)) {
       // online on another worker of the cluster: that worker knows the connection's subscriptions
       const subscribed = await subscribedElsewhere(ctx.hub, SUBSCRIBED, productId, deviceName, topic);
       if (subscribed === false) throw noSubscription(deviceName, topic);
@@ -66,7 +66,7 @@ export const PublishMessage: Action = {
       // no worker holds a connection after all: the device is offline, as below
     }
     // Online from the CONNACK on: Aedes sets client.connected only after replaying the stored queue, so registration decides.
-    if (!ctx.sessions.isOnline(productId, deviceName) || !client || client.closed) {
+    if (!ctx.sessions.isOnline(productId, deviceName) || !client) {
       const q = qosOf(broker);
       const session = q ? await q.store.session(clientId) : undefined;
       if (qos === 1 && q && session && (await q.store.storesFor(clientId, topic))) {
@@ -92,7 +92,6 @@ export const publishService: HubService = {
   name: 'publish',
   actions: { PublishMessage },
   start(ctx) {
-    // Aedes' client.closed: a connection being torn down counts as gone, as in PublishMessage itself
-    if (ctx.bus.clustered) answerSubscribed(ctx, SUBSCRIBED, true, (c) => !c.closed);
+    if (ctx.bus.clustered) answerSubscribed(ctx, SUBSCRIBED, true);
   },
 };

@@ -140,7 +140,7 @@ export const rrpc: HubService = {
       ctx.log(`rrpc: dropped an answer on ${m.topic}: no call is waiting for it`); // RRPC-010
     });
     if (ctx.bus.clustered) {
-      answerSubscribed(ctx, SUBSCRIBED, false, () => true);
+      answerSubscribed(ctx, SUBSCRIBED, false);
       ctx.bus.on(ANSWER, (d) => {
         const a = d as { productId: string; deviceName: string; processId: string; payload: string };
         complete(ctx, s, a.productId, a.deviceName, a.processId, Buffer.from(a.payload, 'base64'));
