@@ -27,8 +27,12 @@ function startCall(api: CloudApi, creds: DeviceCredentials, payload: string) {
     (answer) => ({ ok: true as const, answer, ms: Date.now() - started }),
     (error: unknown) => ({ ok: false as const, error, ms: Date.now() - started }),
   );
+  void settled.then((r) => OUTCOMES.set(settled, r.ok ? `answered after ${r.ms} ms` : `failed after ${r.ms} ms: ${(r.error as Error).message}`));
   return settled;
 }
+
+/** How each started call has ended so far, so a request that never arrives is reported with the call's own outcome. */
+const OUTCOMES = new WeakMap<Promise<unknown>, string>();
 
 /** Waits for a settled call, at most `limitMs`; undefined when the hub has not answered by then. */
 async function within<T>(p: Promise<T>, limitMs: number): Promise<T | undefined> {
@@ -49,9 +53,9 @@ async function callee(h: Harness, creds: DeviceCredentials): Promise<Device> {
   return device;
 }
 
-async function nextRequest(h: Harness, device: Device, creds: DeviceCredentials, payload: string): Promise<{ message: Message; processId: string }> {
+async function nextRequest(h: Harness, device: Device, creds: DeviceCredentials, payload: string, call: Promise<unknown>): Promise<{ message: Message; processId: string }> {
   const message = await device.waitFor((m) => REQUEST_RE.test(m.topic) && m.payload.toString('utf8') === payload, ROUND_TRIP_LIMIT_MS);
-  expect(message, `the RRPC request ${JSON.stringify(payload)} reaches the device`).toBeDefined();
+  expect(message, `the RRPC request ${JSON.stringify(payload)} reaches the device (the call: ${OUTCOMES.get(call) ?? 'not ended'})`).toBeDefined();
   h.expectSchema('rrpc.schema.json#/$defs/requestTopic', message!.topic, 'MQTT topic of the RRPC request');
   const [, pid, dn, processId] = REQUEST_RE.exec(message!.topic)!;
   expect([pid, dn], 'the request topic names the device').toEqual([creds.productId, creds.deviceName]);
@@ -65,7 +69,7 @@ describe('calls and answers', () => {
     const creds = product.device('callee');
     const device = await callee(h, creds);
     const call = startCall(rrpcApi(h), creds, 'turn on ✓');
-    const { message, processId } = await nextRequest(h, device, creds, 'turn on ✓');
+    const { message, processId } = await nextRequest(h, device, creds, 'turn on ✓', call);
     expect(message.qos, 'RRPC request QoS').toBe(0);
     expect(processId, 'processID').toMatch(/^\d+$/);
     const reply = Buffer.from([0x6f, 0x6b, 0x00, 0xff]);
@@ -83,8 +87,8 @@ describe('calls and answers', () => {
     const api = rrpcApi(h);
     const first = startCall(api, creds, 'first');
     const second = startCall(api, creds, 'second');
-    const a = await nextRequest(h, device, creds, 'first');
-    const b = await nextRequest(h, device, creds, 'second');
+    const a = await nextRequest(h, device, creds, 'first', first);
+    const b = await nextRequest(h, device, creds, 'second', second);
     expect(a.processId, 'processIDs differ').not.toBe(b.processId);
     await device.publish(replyTopic(creds, b.processId), 'answer-second', 1); // reverse order on purpose
     await device.publish(replyTopic(creds, a.processId), 'answer-first', 1);
@@ -97,7 +101,7 @@ describe('calls and answers', () => {
     const creds = product.device('callee');
     const device = await callee(h, creds);
     const call = startCall(rrpcApi(h), creds, 'which one');
-    const { processId } = await nextRequest(h, device, creds, 'which one');
+    const { processId } = await nextRequest(h, device, creds, 'which one', call);
     await device.publish(replyTopic(creds, Number(processId) + 1000), 'wrong-process-id', 1);
     await device.publish(replyTopic(creds, processId), 'right', 1);
     const r = await within(call, latestTimeout(h));
@@ -112,7 +116,7 @@ describe('calls and answers', () => {
     const loop = `${other.productId}/${other.deviceName}/data`;
     expect(await neighbour.subscribe(loop, 1)).toBe(1);
     const call = startCall(rrpcApi(h), creds, 'who answers');
-    const { processId } = await nextRequest(h, device, creds, 'who answers');
+    const { processId } = await nextRequest(h, device, creds, 'who answers', call);
     // the neighbour answers with the callee's processID: on its own reply topic, and (refused by the ACL) on the callee's
     await neighbour.publish(replyTopic(other, processId), 'from-neighbour', 1);
     neighbour.send({ cmd: 'publish', topic: replyTopic(creds, processId), payload: Buffer.from('from-neighbour-on-callee-topic'), qos: 0, retain: false, dup: false });
@@ -134,7 +138,7 @@ describe('calls and answers', () => {
       const device = await callee(h, creds);
       const payload = `prop-${Math.random().toString(36).slice(2)}`;
       const call = startCall(rrpcApi(h), creds, payload);
-      const { processId } = await nextRequest(h, device, creds, payload);
+      const { processId } = await nextRequest(h, device, creds, payload, call);
       if (wrongFirst) await device.publish(replyTopic(creds, `${processId}9`), 'wrong-process-id', 1);
       if (inTime) {
         await new Promise((r) => setTimeout(r, delay));
@@ -158,7 +162,7 @@ describe('timeout', () => {
     const creds = product.device('callee');
     const device = await callee(h, creds);
     const call = startCall(rrpcApi(h), creds, 'nobody answers');
-    await nextRequest(h, device, creds, 'nobody answers');
+    await nextRequest(h, device, creds, 'nobody answers', call);
     const r = await within(call, latestTimeout(h));
     expect(r, `PublishRRPCMessage gives up within ${latestTimeout(h)} ms (timeout ${T} ms)`).toBeDefined();
     expect(r!.ok ? 'an answer' : (r!.error as ApiError).code).toBe('FailedOperation.RRPCTimeout');
@@ -170,13 +174,13 @@ describe('timeout', () => {
     const device = await callee(h, creds);
     const api = rrpcApi(h);
     const stale = startCall(api, creds, 'too slow');
-    const { processId } = await nextRequest(h, device, creds, 'too slow');
+    const { processId } = await nextRequest(h, device, creds, 'too slow', stale);
     const r = await within(stale, latestTimeout(h));
     expect(r && !r.ok && (r.error as ApiError).code).toBe('FailedOperation.RRPCTimeout');
     await device.publish(replyTopic(creds, processId), 'stale answer', 1); // resolves on PUBACK
     expect(device.isOpen, 'the connection stays open').toBe(true);
     const fresh = startCall(api, creds, 'next');
-    const next = await nextRequest(h, device, creds, 'next');
+    const next = await nextRequest(h, device, creds, 'next', fresh);
     // the late answer again, now that a call is pending: one publisher's answers are handled in order
     await device.publish(replyTopic(creds, processId), 'stale answer', 1);
     await device.publish(replyTopic(creds, next.processId), 'fresh answer', 1);
@@ -231,7 +235,7 @@ describe('refusals', () => {
     // The processID is the hub's: take its length from the last request seen (one answered call first), and
     // guess one digit more after a refusal, since the next processID may be longer (9 → 10)
     const warm = startCall(api, creds, 'size probe');
-    const probe = await nextRequest(h, device, creds, 'size probe');
+    const probe = await nextRequest(h, device, creds, 'size probe', warm);
     let digits = probe.processId.length;
     await device.publish(replyTopic(creds, probe.processId), 'ok', 1);
     expect((await within(warm, latestTimeout(h)))?.ok, 'the probe call is answered').toBe(true);
