@@ -47,11 +47,12 @@ export function decidePublish(
   const tl = levels(topic);
   // ACL-002: whole levels compared, so `dev` may not publish `dev1`'s topics; ACL-012: no unknown $ topics
   const ctx = owner && { productId: owner.productId, deviceName: owner.deviceName, faults };
-  const allows = (c: readonly string[]) => (ctx ? classAllows(ctx, tl, c) : matchesPattern(tl, c));
-  return publishClasses.some(allows) || unknownDollarTopicAllowed(tl, owner, SYSTEM_SERVICES, faults)
-    ? { allowed: true }
-    : { allowed: false, reason: 'no publish permission' };
+  // A loop, not .some() with a closure: this runs for every PUBLISH, and tsx names each new closure (defineProperty).
+  for (const c of publishClasses) if (ctx ? classAllows(ctx, tl, c) : matchesPattern(tl, c)) return ALLOWED;
+  return unknownDollarTopicAllowed(tl, owner, SYSTEM_SERVICES, faults) ? ALLOWED : { allowed: false, reason: 'no publish permission' };
 }
+
+const ALLOWED: PublishDecision = Object.freeze({ allowed: true });
 
 /** Topics Aedes itself would reject by closing the connection; the gate renames them so they are dropped instead. */
 export function aedesRejectsTopic(topic: string, maxLevels: number): boolean {

@@ -141,11 +141,10 @@ function handle(deps: ApiServerDeps, req: IncomingMessage, body: Buffer): Promis
 export function createApiServer(deps: ApiServerDeps): Server {
   const { log } = deps.ctx;
   const server = createServer((req, res) => {
-    const requestId = randomUUID();
-    const fail = (err: ApiError, status = 200, close = false) => send(res, status, errorBody(err, requestId), close);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = path === '/' ? undefined : findRoute(deps.routes ?? {}, path);
     if (route) {
+      // a route (the device gateway, firmware) answers with its own envelope and request id
       try {
         return route(req, res, deps.ctx.hub);
       } catch (err) {
@@ -154,6 +153,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
         return res.end('internal error\n');
       }
     }
+    const requestId = randomUUID();
+    const fail = (err: ApiError, status = 200, close = false) => send(res, status, errorBody(err, requestId), close);
     if (path !== '/') {
       req.resume();
       return fail(new ApiError('InvalidRequest', `the cloud API is served at POST / (got ${req.method} ${path})`), 404);

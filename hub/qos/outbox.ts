@@ -142,18 +142,23 @@ export function attachOutbox(client: Client, deps: OutboxDeps): void {
   });
 
   function allocateId(): number {
-    const reserved = new Set(store.messages(client.id).map((m) => m.messageId));
+    const storedNow = store.messages(client.id);
+    const reserved = storedNow.length > 0 ? new Set(storedNow.map((m) => m.messageId)) : undefined;
     for (let tries = 0; tries < 65535; tries++) {
       const id = nextId;
       nextId = nextId >= 65535 ? 1 : nextId + 1;
-      if (!inflight.has(id) && !reserved.has(id)) return id;
+      if (!inflight.has(id) && !reserved?.has(id)) return id;
     }
     throw new Error('no free packet identifier');
   }
 
+  // LIM-010 (a function of the client, not a closure made per pump: tsx names each new closure, a defineProperty)
+  function windowFull(): boolean {
+    return !faults.has('ignore-inflight-limit') && inflight.size >= MAX_INFLIGHT_QOS1;
+  }
+
   function pump(): void {
     if (!ready || timer || client.closed || !client.connected) return;
-    const windowFull = () => !faults.has('ignore-inflight-limit') && inflight.size >= MAX_INFLIGHT_QOS1; // LIM-010
     while (queue.length > 0 && !windowFull()) {
       const item = queue[0]!;
       if (item.replay) {

@@ -21,16 +21,19 @@ export function parseFilter(filter: string): string[] | string {
  */
 export function filterMatches(filter: readonly string[], topic: readonly string[], loose = false): boolean {
   if (topic[0]?.startsWith('$') && (filter[0] === '+' || filter[0] === '#')) return false;
-  const go = (fi: number, ti: number): boolean => {
-    if (fi === filter.length) return ti === topic.length;
-    const f = filter[fi]!;
-    if (f === '#') return true;
-    if (ti >= topic.length) return false;
-    if (f === '+') {
-      if (go(fi + 1, ti + 1)) return true;
-      return loose && ti + 1 < topic.length && go(fi, ti + 1);
-    }
-    return f === topic[ti] && go(fi + 1, ti + 1);
-  };
-  return go(0, 0);
+  return matchFrom(filter, topic, loose, 0, 0);
+}
+
+// Module-level rather than a closure in filterMatches: it runs for every rule on every message, and tsx names each
+// new closure (a defineProperty per call).
+function matchFrom(filter: readonly string[], topic: readonly string[], loose: boolean, fi: number, ti: number): boolean {
+  if (fi === filter.length) return ti === topic.length;
+  const f = filter[fi]!;
+  if (f === '#') return true;
+  if (ti >= topic.length) return false;
+  if (f === '+') {
+    if (matchFrom(filter, topic, loose, fi + 1, ti + 1)) return true;
+    return loose && ti + 1 < topic.length && matchFrom(filter, topic, loose, fi, ti + 1);
+  }
+  return f === topic[ti] && matchFrom(filter, topic, loose, fi + 1, ti + 1);
 }
