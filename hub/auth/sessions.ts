@@ -150,8 +150,8 @@ export class Sessions {
     };
     owner.proxies.set(key, sub);
     this.proxiedBy.set(key, gateway);
-    // committed in this turn's check phase, before the gateway's answer written now leaves (hub/write-batch.ts holds
-    // a connection's writes until then too, and setImmediate callbacks run in order)
+    // committed in this turn's check phase: a cloud API request that reads it, sent once the gateway's answer written
+    // now has arrived, is read in a later turn of the event loop
     const at = this.nowSeconds();
     this.writes.fire(`online time of ${key}`, () => {
       this.presence?.online(productId, deviceName);
