@@ -61,7 +61,8 @@ export async function storedAcrossRestart(h1: HubChild, signal: 'SIGKILL' | 'SIG
 const RUN_MAX_MESSAGES = 2000;
 const RUN_MAX_MS = 10_000;
 const RUN_WINDOW = 20;
-const KILL_AFTER_MS = 1500;
+/** The hub is killed once this many PUBLISHes are acknowledged, with RUN_WINDOW more in flight: a count, not a time, so a fast or a busy machine both kill mid-run. */
+const KILL_AFTER_ACKS = 500;
 
 /**
  * A device publishes QoS 1 to its own topic continuously while subscribed to it with CleanSession = 0 and
@@ -75,18 +76,15 @@ export async function ackedSurviveKill(h1: HubChild, restart: () => Promise<HubC
   await s1.subscribe(topic, 1, 60_000);
 
   const began = Date.now();
-  const killer = setTimeout(() => h1.child.kill('SIGKILL'), KILL_AFTER_MS);
+  let killed = false;
   let sent = 0;
-  try {
-    while (sent < RUN_MAX_MESSAGES && Date.now() - began < RUN_MAX_MS && !s1.closed) {
-      while (sent < RUN_MAX_MESSAGES && sent - s1.acked.size < RUN_WINDOW) {
-        sent++;
-        s1.send({ cmd: 'publish', topic, payload: `m${sent}`, qos: 1, messageId: sent });
-      }
-      await s1.pump(() => s1.closed || sent - s1.acked.size < RUN_WINDOW, 200);
+  while (sent < RUN_MAX_MESSAGES && Date.now() - began < RUN_MAX_MS && !s1.closed) {
+    while (sent < RUN_MAX_MESSAGES && sent - s1.acked.size < RUN_WINDOW) {
+      sent++;
+      s1.send({ cmd: 'publish', topic, payload: `m${sent}`, qos: 1, messageId: sent });
     }
-  } finally {
-    clearTimeout(killer);
+    if (!killed && s1.acked.size >= KILL_AFTER_ACKS) killed = h1.child.kill('SIGKILL');
+    await s1.pump(() => s1.closed || sent - s1.acked.size < RUN_WINDOW, 200);
   }
   expect(s1.closed, 'the hub was killed before the run ended').toBe(true);
   await h1.kill9();
@@ -105,7 +103,7 @@ export async function ackedSurviveKill(h1: HubChild, restart: () => Promise<HubC
   const lost = acknowledged.filter((p) => !received.has(p));
   const all = [...before, ...after];
   const duplicates = all.length - new Set(all).size;
-  console.log(`${label}: kill -9 after ${KILL_AFTER_MS} ms: ${sent} sent, ${acknowledged.length} acknowledged, ${before.length} delivered before the kill, ${after.length} after the restart, ${duplicates} duplicates, ${lost.length} lost`);
+  console.log(`${label}: kill -9 after ${KILL_AFTER_ACKS} acknowledged: ${sent} sent, ${acknowledged.length} acknowledged, ${before.length} delivered before the kill, ${after.length} after the restart, ${duplicates} duplicates, ${lost.length} lost`);
   expect(lost, 'acknowledged PUBLISHes the subscriber never got').toEqual([]);
   await s2.disconnect();
   expect(await h2.stop()).toBe(0);
