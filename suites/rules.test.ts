@@ -295,7 +295,8 @@ describe('management', () => {
     const rules = new Rules(h.api());
     try {
       const sql = `SELECT * FROM '${product.productId}/src/event'`;
-      for (const topic of ['', `${product.productId}/+/data`, `${product.productId}/obs/#`, 'onlyone', `${product.productId}/obs`, 'NOSUCHPROD/obs/data']) {
+      // … and an empty level where the device name or a later level goes: no device's topic has one
+      for (const topic of ['', `${product.productId}/+/data`, `${product.productId}/obs/#`, 'onlyone', `${product.productId}/obs`, 'NOSUCHPROD/obs/data', `${product.productId}//data`, `${product.productId}/obs/data/`]) {
         expect(await code(rules.create(ruleName(), sql, [{ republish: { topic } }])), JSON.stringify(topic)).toBe('InvalidParameterValue.RepublishTopicFormatError');
       }
     } finally {
