@@ -16,7 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../hub/cluster/primary.js';
+import { freePort } from '../hub/free-port.js';
 
 const arg = (name: string, fallback: number, min = 1): number => {
   const i = process.argv.indexOf(`--${name}`);

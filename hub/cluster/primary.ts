@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { HubOptions } from '../index.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../free-port.js';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,46 +49,6 @@ const START_TIMEOUT_MS = 60_000;
 export function workerPlan(env: NodeJS.ProcessEnv): WorkerPlan | undefined {
   const raw = env[PLAN_ENV];
   return raw ? (JSON.parse(raw) as WorkerPlan) : undefined;
-}
-
-/** The kernel's range for ephemeral ports (Linux), where outgoing connections take their local ports. */
-function ephemeralRange(): [number, number] {
-  try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low && high && low <= high) return [low, high];
-  } catch {
-    // not Linux: the IANA dynamic range
-  }
-  return [49152, 65535];
-}
-
-/** Whether `port` can be listened on now (the probe is closed again). */
-function listenable(host: string, port: number): Promise<number | undefined> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(undefined));
-    server.listen(port, host, () => {
-      const address = server.address();
-      server.close(() => resolve(address && typeof address === 'object' ? address.port : undefined));
-    });
-  });
-}
-
-/**
- * A port free now, for a worker to listen on a moment later. Chosen below the ephemeral range when there is room:
- * a port from the kernel's port 0 lies in that range, and on a busy machine an outgoing connection could take it as
- * its local port before the worker (started seconds later) listens there.
- */
-export async function freePort(host: string): Promise<number> {
-  const [low] = ephemeralRange();
-  const floor = 10_000;
-  for (let tries = 0; low - floor > 1000 && tries < 50; tries++) {
-    const port = await listenable(host, floor + Math.floor(Math.random() * (low - floor)));
-    if (port !== undefined) return port;
-  }
-  const port = await listenable(host, 0);
-  if (port === undefined) throw new Error(`cannot find a free port on ${host}`);
-  return port;
 }
 
 export interface ClusterOptions {

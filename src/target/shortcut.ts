@@ -4,7 +4,7 @@
  * on free loopback ports passed as HUB_*_PORT, with API credentials hubcheck makes up.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import { freePort as freeHubPort } from '../../hub/free-port.js';
 import { HubcheckError } from '../errors.js';
 import type { TargetDescriptor } from './descriptor.js';
 import { REFERENCE_HUB_BOUND_FLAGS, REFERENCE_HUB_BOUND_LIMITS } from './embedded-bounds.js';
@@ -24,17 +24,8 @@ export function isDockerShortcut(target: string): boolean {
   return target.startsWith(DOCKER_PREFIX);
 }
 
-/** A free TCP port on 127.0.0.1 (the kernel picks it; released before the hub binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 for a hub started a moment later (outside the ephemeral range: hub/free-port.ts). */
+export const freePort = (): Promise<number> => freeHubPort('127.0.0.1');
 
 export async function dockerDescriptor(target: string, missing: readonly string[]): Promise<TargetDescriptor> {
   const image = target.slice(DOCKER_PREFIX.length);

@@ -1,6 +1,6 @@
 // Running the real CLI as a child process, as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../../hub/free-port.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,12 +39,9 @@ export function startHubProcess(args: string[]): Promise<{ child: ChildProcess; 
   });
 }
 
+/** `n` distinct free ports on 127.0.0.1 for hubs started a moment later (outside the ephemeral range: hub/free-port.ts). */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freePort());
   return ports;
 }
