@@ -137,6 +137,7 @@ export const UNMAPPED: Record<string, string> = {
   'hub/cluster/mqemitter-redis.d.ts': 'types only: nothing to mutate',
   'hub/cluster/presence.ts': 'runs only in a hub cluster: which worker holds which device',
   'hub/cluster/primary.ts': 'runs only in a hub cluster: the primary process that forks and restarts workers',
+  'hub/free-port.ts': 'picks ports for hubs started by a cluster primary or a launcher, never inside a running hub; test/hub/cluster-ports.test.ts judges it',
   'hub/cluster/worker.ts': 'runs only in a hub cluster: a worker process start-up',
 };
 
