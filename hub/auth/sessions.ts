@@ -134,6 +134,17 @@ export class Sessions {
   private readonly proxiedBy = new Map<string, Client>();
 
   /** The gateway connection a sub-device is online through, if any. */
+  /**
+   * The device's open connection in this process: the newest one not closed. Aedes answers a login's CONNACK before it
+   * has finished closing the device's older connection, and keeps that one in broker.clients until then, so a device
+   * may already be subscribed on a connection broker.clients does not name yet.
+   */
+  connection(productId: string, deviceName: string): Client | undefined {
+    let newest: Client | undefined;
+    for (const client of this.byId.get(productId + deviceName) ?? []) if (!client.closed) newest = client;
+    return newest;
+  }
+
   proxyClient(productId: string, deviceName: string): Client | undefined {
     return this.proxiedBy.get(deviceKey(productId, deviceName));
   }

@@ -8,13 +8,13 @@ import type { ServiceContext } from './types.js';
 export interface ClientView { closed?: boolean; subscriptions?: Record<string, { qos: number }> }
 
 /**
- * The device's connection in this process, if any; `viaGateway`: also a sub-device online through its gateway's (GW-012).
- * A connection being torn down is none: Aedes marks it closed, then drops its subscriptions, and only then forgets it,
- * while the device's new connection may already be subscribed on another worker of a cluster.
+ * The device's open connection in this process, if any; `viaGateway`: also a sub-device online through its gateway's
+ * (GW-012). Taken from the hub's logins, not broker.clients: Aedes marks a connection being torn down closed, drops its
+ * subscriptions, and only then forgets it, while the device's new connection (here, or on another worker of a cluster)
+ * may already be subscribed.
  */
 export function localClient(ctx: ServiceContext, productId: string, deviceName: string, viaGateway: boolean): ClientView | undefined {
-  const clients = (ctx.broker as unknown as { clients: Record<string, ClientView | undefined> }).clients;
-  const client = clients[productId + deviceName] ?? (viaGateway ? (ctx.sessions.proxyClient(productId, deviceName) as ClientView | undefined) : undefined);
+  const client = (ctx.sessions.connection(productId, deviceName) ?? (viaGateway ? ctx.sessions.proxyClient(productId, deviceName) : undefined)) as ClientView | undefined;
   return client?.closed ? undefined : client;
 }
 

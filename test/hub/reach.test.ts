@@ -1,53 +1,82 @@
-// Where a cloud action finds a device's live connection (hub/services/reach.ts). Aedes tears a connection down in
-// steps: it marks it closed, drops its subscriptions (a Redis round trip in a cluster), and only then forgets it. In
-// that window the device's new connection may already be subscribed on another worker, so the closing one must not
-// answer for the device: RRPC took its empty subscriptions for the device's and refused DeviceNoSubscription.
+// Where a cloud action finds a device's live connection (hub/services/reach.ts). Aedes answers a login's CONNACK
+// before it has finished closing the device's older connection, which it keeps in broker.clients until then (marked
+// closed, its subscriptions being dropped), so a device may already be subscribed on a connection broker.clients does
+// not name yet, here or on another worker of a cluster. RRPC took the closing one for the device's and refused
+// DeviceNoSubscription.
 
+import { EventEmitter } from 'node:events';
+import type { Client } from 'aedes';
 import { describe, expect, test } from 'vitest';
-import { answerSubscribed, coversTopic, localClient, type ClientView } from '../../hub/services/reach.js';
+import { Sessions } from '../../hub/auth/sessions.js';
+import type { Registry } from '../../hub/registry/index.js';
+import type { TurnWrites } from '../../hub/registry/turn-writes.js';
+import { answerSubscribed, coversTopic, localClient } from '../../hub/services/reach.js';
 import type { ServiceContext } from '../../hub/services/types.js';
 
 const TOPIC = '$rrpc/rxd/P1/dev/7';
+const RRPC_FILTER = { '$rrpc/rxd/P1/dev/+': { qos: 0 } };
 
-function contextWith(client: ClientView | undefined, proxied?: ClientView) {
+interface FakeClient { closed: boolean; subscriptions: Record<string, { qos: number }>; conn: EventEmitter }
+const client = (closed: boolean, subscriptions: Record<string, { qos: number }> = {}): FakeClient => ({ closed, subscriptions, conn: new EventEmitter() });
+
+/** A real Sessions (the hub's logins) with the registry writes it makes done at once. */
+function sessions(): Sessions {
+  const registry = { markOnline() {}, markOffline() {} } as unknown as Registry;
+  const writes = { add: (f: () => void) => (f(), Promise.resolve()), fire: (_what: string, f: () => void) => f() } as unknown as TurnWrites;
+  return new Sessions(registry, () => 0, () => {}, writes);
+}
+
+/** A hub context whose broker.clients names `inBroker` (as Aedes would, mid-takeover) and whose logins are `logins`. */
+function contextWith(logins: FakeClient[], inBroker?: FakeClient) {
+  const s = sessions();
+  for (const c of logins) void s.bind(c as unknown as Client, 'P1', 'dev', '127.0.0.1');
   const answers = new Map<string, (data: unknown) => unknown>();
   const ctx = {
-    broker: { clients: client ? { P1dev: client } : {} },
-    sessions: { proxyClient: () => proxied },
+    broker: { clients: inBroker ? { P1dev: inBroker } : {} },
+    sessions: s,
     bus: { clustered: true, answer: (name: string, handler: (data: unknown) => unknown) => answers.set(name, handler) },
   } as unknown as ServiceContext;
-  return { ctx, answers };
+  return { ctx, answers, sessions: s };
 }
 
 describe('the device connection a cloud action acts on', () => {
   test('an open connection is found, with the subscriptions it holds', () => {
-    const open: ClientView = { closed: false, subscriptions: { '$rrpc/rxd/P1/dev/+': { qos: 0 } } };
-    const { ctx } = contextWith(open);
+    const open = client(false, RRPC_FILTER);
+    const { ctx } = contextWith([open], open);
     expect(localClient(ctx, 'P1', 'dev', false)).toBe(open);
     expect(coversTopic(localClient(ctx, 'P1', 'dev', false), TOPIC)).toBe(true);
   });
 
+  test('while the older connection is still being closed (and still in broker.clients), the new one is found', () => {
+    const old = client(true, {});
+    const fresh = client(false, RRPC_FILTER);
+    const { ctx } = contextWith([old, fresh], old);
+    expect(localClient(ctx, 'P1', 'dev', false)).toBe(fresh);
+    expect(coversTopic(localClient(ctx, 'P1', 'dev', false), TOPIC)).toBe(true);
+  });
+
   test('a connection being torn down is none, even while it still lists subscriptions', () => {
-    for (const subscriptions of [{ '$rrpc/rxd/P1/dev/+': { qos: 0 } }, {}] as ClientView['subscriptions'][]) {
-      const { ctx } = contextWith({ closed: true, subscriptions });
-      expect(localClient(ctx, 'P1', 'dev', false), JSON.stringify(subscriptions)).toBeUndefined();
-    }
+    const closing = client(true, RRPC_FILTER);
+    const { ctx } = contextWith([closing], closing);
+    expect(localClient(ctx, 'P1', 'dev', false)).toBeUndefined();
   });
 
-  test('a sub-device is reached through its gateway\'s connection only while that connection is open', () => {
-    const gateway: ClientView = { closed: false, subscriptions: {} };
-    expect(localClient(contextWith(undefined, gateway).ctx, 'P1', 'dev', true)).toBe(gateway);
-    expect(localClient(contextWith(undefined, gateway).ctx, 'P1', 'dev', false)).toBeUndefined();
-    expect(localClient(contextWith(undefined, { closed: true }).ctx, 'P1', 'dev', true)).toBeUndefined();
+  test('a connection is none once it has closed and the hub has unbound it', () => {
+    const open = client(false, RRPC_FILTER);
+    const { ctx } = contextWith([open]);
+    open.closed = true;
+    open.conn.emit('close');
+    expect(localClient(ctx, 'P1', 'dev', false)).toBeUndefined();
   });
 
-  test('asked by another worker, a worker holding only a closing connection says it holds none', () => {
+  test('asked by another worker, a worker holding only a closing connection says it holds none; one with the new connection says it is subscribed', () => {
     const question = { productId: 'P1', deviceName: 'dev', topic: TOPIC };
-    const closing = contextWith({ closed: true, subscriptions: {} });
-    answerSubscribed(closing.ctx, 'q', false);
-    expect(closing.answers.get('q')!(question)).toEqual({ connected: false, subscribed: false });
-    const open = contextWith({ closed: false, subscriptions: { '$rrpc/rxd/P1/dev/+': { qos: 0 } } });
-    answerSubscribed(open.ctx, 'q', false);
-    expect(open.answers.get('q')!(question)).toEqual({ connected: true, subscribed: true });
+    const closing = client(true, {});
+    const onlyClosing = contextWith([closing], closing);
+    answerSubscribed(onlyClosing.ctx, 'q', false);
+    expect(onlyClosing.answers.get('q')!(question)).toEqual({ connected: false, subscribed: false });
+    const takenOver = contextWith([closing, client(false, RRPC_FILTER)], closing);
+    answerSubscribed(takenOver.ctx, 'q', false);
+    expect(takenOver.answers.get('q')!(question)).toEqual({ connected: true, subscribed: true });
   });
 });
