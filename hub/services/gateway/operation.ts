@@ -22,10 +22,9 @@ export function resultTopic(gateway: Device): string {
   return `$gateway/operation/result/${gateway.productId}/${gateway.deviceName}`;
 }
 
-/** The gateway's live connection (one per device: a newer login closes the older one). */
+/** The gateway's live connection (one per device: a newer login closes the older one; hub/services/reach.ts says why not broker.clients). */
 function gatewayClient(ctx: ServiceContext, gateway: Device): Client | undefined {
-  const c = (ctx.broker as unknown as { clients: Record<string, Client | undefined> }).clients[gateway.productId + gateway.deviceName];
-  return c && !c.closed ? c : undefined;
+  return ctx.sessions.connection(gateway.productId, gateway.deviceName);
 }
 
 /** Takes a sub-device offline and, before the caller answers, removes the gateway's subscriptions on its topics (GW-014). */
