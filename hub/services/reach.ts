@@ -14,8 +14,10 @@ export interface ClientView { closed?: boolean; subscriptions?: Record<string, {
  * may already be subscribed.
  */
 export function localClient(ctx: ServiceContext, productId: string, deviceName: string, viaGateway: boolean): ClientView | undefined {
-  const client = (ctx.sessions.connection(productId, deviceName) ?? (viaGateway ? ctx.sessions.proxyClient(productId, deviceName) : undefined)) as ClientView | undefined;
-  return client?.closed ? undefined : client;
+  const own = ctx.sessions.connection(productId, deviceName);
+  if (own || !viaGateway) return own as ClientView | undefined;
+  const gateway = ctx.sessions.proxyClient(productId, deviceName);
+  return gateway?.closed ? undefined : (gateway as ClientView | undefined);
 }
 
 /** Whether the connection holds a subscription covering `topic`. */

@@ -4,7 +4,7 @@
  * on free loopback ports passed as HUB_*_PORT, with API credentials hubcheck makes up.
  */
 import { randomBytes } from 'node:crypto';
-import { freePort as freeHubPort } from '../../hub/free-port.js';
+import { freePort } from '../../hub/free-port.js';
 import { HubcheckError } from '../errors.js';
 import type { TargetDescriptor } from './descriptor.js';
 import { REFERENCE_HUB_BOUND_FLAGS, REFERENCE_HUB_BOUND_LIMITS } from './embedded-bounds.js';
@@ -24,8 +24,8 @@ export function isDockerShortcut(target: string): boolean {
   return target.startsWith(DOCKER_PREFIX);
 }
 
-/** A free TCP port on 127.0.0.1 for a hub started a moment later (outside the ephemeral range: hub/free-port.ts). */
-export const freePort = (): Promise<number> => freeHubPort('127.0.0.1');
+// free ports for a hub started a moment later, outside the ephemeral range (re-exported for the tests' helpers)
+export { freePort };
 
 export async function dockerDescriptor(target: string, missing: readonly string[]): Promise<TargetDescriptor> {
   const image = target.slice(DOCKER_PREFIX.length);

@@ -61,12 +61,22 @@ describe('the device connection a cloud action acts on', () => {
     expect(localClient(ctx, 'P1', 'dev', false)).toBeUndefined();
   });
 
-  test('a connection is none once it has closed and the hub has unbound it', () => {
+  test('a connection is none once its socket has closed (the hub unbinds it), before Aedes marks it closed', () => {
     const open = client(false, RRPC_FILTER);
     const { ctx } = contextWith([open]);
-    open.closed = true;
     open.conn.emit('close');
     expect(localClient(ctx, 'P1', 'dev', false)).toBeUndefined();
+  });
+
+  test('a sub-device online through its gateway is reached on the gateway\'s connection, while that one is open', () => {
+    const gateway = client(false, {});
+    const { ctx, sessions: s } = contextWith([]);
+    void s.bind(gateway as unknown as Client, 'P1', 'gw', '127.0.0.1');
+    expect(s.proxyOnline(gateway as unknown as Client, 'P1', 'dev')).toBe(true);
+    expect(localClient(ctx, 'P1', 'dev', true)).toBe(gateway);
+    expect(localClient(ctx, 'P1', 'dev', false), 'not when the action does not act through gateways').toBeUndefined();
+    gateway.closed = true;
+    expect(localClient(ctx, 'P1', 'dev', true), 'the gateway\'s connection is being closed').toBeUndefined();
   });
 
   test('asked by another worker, a worker holding only a closing connection says it holds none; one with the new connection says it is subscribed', () => {

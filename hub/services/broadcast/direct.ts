@@ -6,6 +6,7 @@
 
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { MAX_QOS0_BACKLOG_BYTES } from '../../limits.js';
+import { holdToEndOfTurn, type Holdable } from '../../write-batch.js';
 
 interface Subscription { func: unknown }
 interface ClientInternals {
@@ -17,7 +18,7 @@ interface ClientInternals {
   errored?: boolean;
   subscriptions: Record<string, Subscription | undefined>;
   duplicates: Record<string, number>;
-  conn: NodeJS.WritableStream & { writableLength: number; destroyed: boolean; cork(): void; uncork(): void };
+  conn: NodeJS.WritableStream & Holdable & { writableLength: number };
 }
 interface BrokerInternals {
   id: string;
@@ -64,14 +65,6 @@ export function directRoute(broker: Aedes, log: (line: string) => void) {
   const mq = b.mq;
   if (!mq?._matcher || typeof mq._matcher.match !== 'function' || !Array.isArray(mq._messageQueue) || typeof b.counter !== 'number') return undefined;
   const matcher = mq._matcher;
-  // A broadcast's writes are held to the end of the turn, so the broadcasts of one turn share a write per connection
-  // (hub/write-batch.ts holds only a connection's writes past 64 in a turn, for clients that keep Nagle's algorithm
-  // on; no device waits for a broadcast the way it waits for its PUBACK).
-  const held = new Set<ClientInternals['conn']>();
-  const release = () => {
-    for (const conn of held) if (!conn.destroyed) conn.uncork();
-    held.clear();
-  };
   return {
     /**
      * The delivery of a QoS 0 PUBLISH on `topic` when its only subscriber is the connected device `clientId`, which
@@ -110,11 +103,8 @@ export function directRoute(broker: Aedes, log: (line: string) => void) {
           if (b.authorizeForward(client as unknown as Client, packet) && (client.connecting || client.connected) && !client.errored) {
             if (client.conn.writableLength > MAX_QOS0_BACKLOG_BYTES) dropped++;
             else {
-              if (!held.has(client.conn)) {
-                if (held.size === 0) setImmediate(release);
-                client.conn.cork();
-                held.add(client.conn);
-              }
+              // the broadcasts of one turn share a write per connection (hub/write-batch.ts)
+              holdToEndOfTurn(client.conn);
               client.conn.write(encodeQos0(packet.topic, packet.payload as Buffer));
             }
           }
